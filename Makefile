@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# wspshare: the user-facing targets. The module itself is built by Kbuild
+# (./Kbuild and module/Kbuild); this file only calls it.
+#
+#   make                  the module against KDIR, the tests and the demo
+#   make check            everything, tested in a VM on Debian's 6.1 and 6.12
+#   make check KERNELS=6.12
+#   make demo             the demo in a VM on the newest installed kernel
+#   make style            checkpatch --strict on the module and the uapi
+#   make sparse           the module with sparse (C=2) and W=1 against KDIR
+
+# The kernel to build against: the running one's headers when it has them,
+# else the newest Debian headers under /usr/src.
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),\
+	     $(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
+KERNELS ?= 6.1 6.12
+
+BUILD := $(CURDIR)/build
+KSRC := $(BUILD)/linux-source
+CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
+STYLE_FILES := $(wildcard module/*.c module/*.h) uapi/linux/wspshare.h
+
+all: module programs
+
+module:
+	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || \
+		{ echo "no kernel headers: set KDIR, or run scripts/deps.sh" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+sparse:
+	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || \
+		{ echo "no kernel headers: set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+programs: selftests demo-program
+
+selftests:
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests KSRC=$(KSRC)
+
+demo-program: $(BUILD)/demo/wspdemo
+
+$(BUILD)/demo/wspdemo: demo/wspdemo.c uapi/linux/wspshare.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -static -Iuapi -o $@ $<
+
+style: $(CHECKPATCH)
+	$(CHECKPATCH) --no-tree --strict --quiet -f $(STYLE_FILES)
+
+$(CHECKPATCH):
+	scripts/kernel-source.sh $(KSRC)
+
+check:
+	scripts/check.sh $(KERNELS)
+
+demo:
+	scripts/demo.sh
+
+clean:
+	@if [ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf $(BUILD)
+
+.PHONY: all module sparse modules_install programs selftests demo-program \
+	style check demo clean

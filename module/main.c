@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - module entry and exit, the /dev/wspshare misc device and the
+ * ioctls sent to the device itself.
+ *
+ * Owns: the misc device and its file operations. An open /dev/wspshare
+ * holds no state of its own: every object lives behind the file
+ * descriptors that its ioctls create, and each of those files pins the
+ * module through its fops' owner, so the module cannot be unloaded while
+ * any of them exists.
+ *
+ * Locking: none of its own.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "internal.h"
+
+static long wsp_dev_version(struct file *file, void *arg)
+{
+	struct wsp_version *v = arg;
+
+	if (v->flags || v->__reserved)
+		return -EINVAL;
+
+	v->abi_version = WSP_ABI_VERSION;
+	v->module_major = WSP_MODULE_MAJOR;
+	v->module_minor = WSP_MODULE_MINOR;
+	return 0;
+}
+
+static const struct wsp_ioctl_op wsp_dev_ops[] = {
+	WSP_IOCTL_OP(WSP_IOC_VERSION, wsp_dev_version, struct wsp_version,
+		     __reserved),
+};
+
+static long wsp_dev_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	return wsp_ioctl_dispatch(file, cmd, arg, wsp_dev_ops,
+				  ARRAY_SIZE(wsp_dev_ops));
+}
+
+static const struct file_operations wsp_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= wsp_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/*
+ * Mode 0666: every operation behind the device is one an unprivileged
+ * process may already do with socket(2) and eventfd(2), and each socket is
+ * created with its caller's credentials and network namespace, so the node
+ * itself grants nothing (Documentation/wspshare.rst, "Permissions").
+ */
+static struct miscdevice wsp_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= WSP_DEVICE_NAME,
+	.fops	= &wsp_dev_fops,
+	.mode	= 0666,
+};
+
+static int __init wsp_init(void)
+{
+	int ret;
+
+	ret = misc_register(&wsp_misc);
+	if (ret) {
+		pr_err("cannot register /dev/%s: %d\n", WSP_DEVICE_NAME, ret);
+		return ret;
+	}
+	pr_info("ABI %d, module %d.%d loaded\n", WSP_ABI_VERSION,
+		WSP_MODULE_MAJOR, WSP_MODULE_MINOR);
+	return 0;
+}
+
+static void __exit wsp_exit(void)
+{
+	misc_deregister(&wsp_misc);
+}
+
+module_init(wsp_init);
+module_exit(wsp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Winsock SPI descriptor semantics for Linux sockets");
+MODULE_AUTHOR("The wspshare developers");
+MODULE_VERSION(__stringify(WSP_MODULE_MAJOR) "." __stringify(WSP_MODULE_MINOR));
