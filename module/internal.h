@@ -1,26 +1,64 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * internal.h - types and functions shared between the files of wspshare.
+ * internal.h - the types and functions that cross the files of wspshare.
  *
  * Each .c file owns one concept and says at its top what it owns and which
- * lock protects what. This header only declares what crosses files.
+ * lock protects what:
+ *
+ *   main.c        module init/exit, /dev/wspshare and its ioctls
+ *   ioctl.c       the ioctl argument protocol, publishing new fds
+ *   descriptor.c  descriptor files: fops, the descriptor ioctls
+ *   socket.c      the socket object: lifetime, the real socket, data path
+ *   sockopt.c     socket options
+ *   token.c       pending duplications
+ *   stats.c       live object counters (debugfs)
+ *
+ * Dependencies run one way: main.c and descriptor.c use socket.c, token.c
+ * and ioctl.c; token.c uses socket.c; socket.c uses only stats.c.
  */
 #ifndef _WSPSHARE_INTERNAL_H
 #define _WSPSHARE_INTERNAL_H
 
 #include <linux/build_bug.h>
 #include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/refcount.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
+#include <linux/uio.h>
 #include <uapi/linux/wspshare.h>
 
+#include "compat.h"
+
 #define WSP_MODULE_MAJOR	0
-#define WSP_MODULE_MINOR	1
+#define WSP_MODULE_MINOR	2
+
+struct socket;
 
 /* ioctl.c: the argument protocol (see "General ioctl format" in the uapi). */
 
 /* The largest argument struct any wspshare ioctl takes. */
 #define WSP_IOCTL_ARG_MAX	256
+
+/**
+ * struct wsp_ioctl_call - one ioctl in progress
+ * @file: the file the ioctl was sent to
+ * @uarg: the user's argument pointer, for handlers that must hand a user
+ *	address on to the socket layer
+ * @new_fd: a descriptor number reserved by wsp_ioctl_reserve_fd(), or -1
+ * @new_file: the file to install at @new_fd once the output is copied out
+ *
+ * A handler that creates a file reserves its number first, then sets
+ * @new_file; the dispatcher copies the output struct to user space and
+ * only then installs the file, so that nothing can fail after fd_install()
+ * (the ioctl then returns the new descriptor).
+ */
+struct wsp_ioctl_call {
+	struct file *file;
+	void __user *uarg;
+	int new_fd;
+	struct file *new_file;
+};
 
 /**
  * struct wsp_ioctl_op - one ioctl in a dispatch table
@@ -35,7 +73,7 @@ struct wsp_ioctl_op {
 	unsigned int cmd;
 	unsigned int ksize;
 	unsigned int min_size;
-	long (*run)(struct file *file, void *arg);
+	long (*run)(struct wsp_ioctl_call *call, void *arg);
 };
 
 /*
@@ -54,5 +92,88 @@ struct wsp_ioctl_op {
 long wsp_ioctl_dispatch(struct file *file, unsigned int cmd,
 			unsigned long arg, const struct wsp_ioctl_op *ops,
 			size_t n_ops);
+bool wsp_ioctl_known(unsigned int cmd, const struct wsp_ioctl_op *ops,
+		     size_t n_ops);
+int wsp_ioctl_reserve_fd(struct wsp_ioctl_call *call, u32 wsp_flags);
+
+/* socket.c: the socket object. */
+
+/**
+ * struct wsp_sock - one underlying socket, common to all its descriptors
+ * @ref: one reference per descriptor and per pending duplication
+ * @sock: the real kernel socket, created for the caller as socket(2) would
+ * @id: unique while the module is loaded (fdinfo, WSP_IOC_SOCKET_INFO)
+ * @nonblocking: the socket's blocking mode, common to all descriptors;
+ *	read and written with READ_ONCE()/WRITE_ONCE()
+ * @descriptors: the number of descriptor files referring to the socket
+ * @pending_duplicates: duplications made and not yet redeemed; protected
+ *	by token.c's wsp_token_lock
+ *
+ * Everything else a socket has (options, connection state, queued data)
+ * lives in @sock itself, which every descriptor reaches through here.
+ */
+struct wsp_sock {
+	refcount_t ref;
+	struct socket *sock;
+	u64 id;
+	bool nonblocking;
+	atomic_t descriptors;
+	unsigned int pending_duplicates;
+};
+
+struct wsp_sock *wsp_sock_create(int family, int type, int protocol,
+				 bool nonblocking);
+void wsp_sock_get(struct wsp_sock *ws);
+void wsp_sock_put(struct wsp_sock *ws);
+void wsp_sock_params(const struct wsp_sock *ws, int *family, int *type,
+		     int *protocol);
+int wsp_sock_bind(struct wsp_sock *ws, const struct wsp_sockaddr *addr);
+int wsp_sock_connect(struct wsp_sock *ws, const struct wsp_sockaddr *addr);
+int wsp_sock_listen(struct wsp_sock *ws, int backlog);
+struct wsp_sock *wsp_sock_accept(struct wsp_sock *ws,
+				 struct wsp_sockaddr *peer);
+int wsp_sock_getname(struct wsp_sock *ws, struct wsp_sockaddr *addr,
+		     bool peer);
+int wsp_sock_shutdown(struct wsp_sock *ws, int how);
+ssize_t wsp_sock_send(struct wsp_sock *ws, struct iov_iter *from,
+		      unsigned int flags, const struct wsp_sockaddr *to);
+ssize_t wsp_sock_recv(struct wsp_sock *ws, struct iov_iter *to,
+		      unsigned int flags, struct wsp_sockaddr *from,
+		      unsigned int *out_flags);
+__poll_t wsp_sock_poll(struct wsp_sock *ws, struct file *file,
+		       poll_table *wait);
+long wsp_sock_ioctl(struct wsp_sock *ws, unsigned int cmd,
+		    unsigned long arg);
+void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
+bool wsp_sock_is_nonblocking(const struct wsp_sock *ws);
+
+/* sockopt.c: socket options. */
+int wsp_sockopt_set(struct wsp_sock *ws, int level, int name,
+		    void __user *optval, unsigned int optlen);
+int wsp_sockopt_get(struct wsp_sock *ws, int level, int name,
+		    void __user *optval, u32 *optlen, u32 __user *uoptlen);
+
+/* descriptor.c: descriptor files. */
+struct file *wsp_desc_file(struct wsp_sock *ws);
+bool wsp_desc_ioctl_known(unsigned int cmd);
+
+/* token.c: pending duplications. */
+int wsp_token_create(struct wsp_sock *ws, pid_t pid,
+		     struct wsp_protocol_info *info);
+struct wsp_sock *wsp_token_redeem(const struct wsp_protocol_info *info);
+void wsp_token_exit(void);
+
+/* stats.c: live object counters. */
+enum wsp_stat {
+	WSP_STAT_SOCKETS,
+	WSP_STAT_DESCRIPTORS,
+	WSP_STAT_PENDING_DUPLICATES,
+	WSP_STAT_COUNT
+};
+
+void wsp_stat_inc(enum wsp_stat stat);
+void wsp_stat_dec(enum wsp_stat stat);
+void wsp_stats_init(void);
+void wsp_stats_exit(void);
 
 #endif /* _WSPSHARE_INTERNAL_H */

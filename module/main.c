@@ -3,21 +3,23 @@
  * main.c - module entry and exit, the /dev/wspshare misc device and the
  * ioctls sent to the device itself.
  *
- * Owns: the misc device and its file operations. An open /dev/wspshare
- * holds no state of its own: every object lives behind the file
- * descriptors that its ioctls create, and each of those files pins the
- * module through its fops' owner, so the module cannot be unloaded while
- * any of them exists.
+ * Owns: the misc device, its file operations and its ioctls (version,
+ * create a socket, redeem a duplication). An open /dev/wspshare holds no
+ * state of its own: every object lives behind the file descriptors its
+ * ioctls create. Each of those files pins the module through its fops'
+ * owner, and each pending duplication holds a module reference, so the
+ * module cannot be unloaded while any of them exists.
  *
  * Locking: none of its own.
  */
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
 #include "internal.h"
 
-static long wsp_dev_version(struct file *file, void *arg)
+static long wsp_dev_version(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_version *v = arg;
 
@@ -30,16 +32,72 @@ static long wsp_dev_version(struct file *file, void *arg)
 	return 0;
 }
 
+/* Publish a new descriptor of @ws, or drop @ws's reference on failure. */
+static long wsp_dev_new_descriptor(struct wsp_ioctl_call *call,
+				   struct wsp_sock *ws)
+{
+	struct file *file;
+
+	if (IS_ERR(ws))
+		return PTR_ERR(ws);
+	file = wsp_desc_file(ws);
+	if (IS_ERR(file)) {
+		wsp_sock_put(ws);
+		return PTR_ERR(file);
+	}
+	call->new_file = file;
+	return 0;
+}
+
+static long wsp_dev_socket(struct wsp_ioctl_call *call, void *arg)
+{
+	struct wsp_socket_args *a = arg;
+	int err;
+
+	if (a->flags & ~(WSP_FD_CLOEXEC | WSP_SOCK_NONBLOCK))
+		return -EINVAL;
+	err = wsp_ioctl_reserve_fd(call, a->flags);
+	if (err)
+		return err;
+	return wsp_dev_new_descriptor(call,
+		wsp_sock_create(a->family, a->type, a->protocol,
+				a->flags & WSP_SOCK_NONBLOCK));
+}
+
+static long wsp_dev_redeem(struct wsp_ioctl_call *call, void *arg)
+{
+	struct wsp_redeem_args *a = arg;
+	int err;
+
+	if ((a->flags & ~WSP_FD_CLOEXEC) || a->__reserved)
+		return -EINVAL;
+	/* The descriptor number first: redeeming cannot be undone. */
+	err = wsp_ioctl_reserve_fd(call, a->flags);
+	if (err)
+		return err;
+	return wsp_dev_new_descriptor(call, wsp_token_redeem(&a->info));
+}
+
 static const struct wsp_ioctl_op wsp_dev_ops[] = {
 	WSP_IOCTL_OP(WSP_IOC_VERSION, wsp_dev_version, struct wsp_version,
 		     __reserved),
+	WSP_IOCTL_OP(WSP_IOC_SOCKET, wsp_dev_socket, struct wsp_socket_args,
+		     protocol),
+	WSP_IOCTL_OP(WSP_IOC_REDEEM, wsp_dev_redeem, struct wsp_redeem_args,
+		     info),
 };
 
 static long wsp_dev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
-	return wsp_ioctl_dispatch(file, cmd, arg, wsp_dev_ops,
-				  ARRAY_SIZE(wsp_dev_ops));
+	long ret;
+
+	ret = wsp_ioctl_dispatch(file, cmd, arg, wsp_dev_ops,
+				 ARRAY_SIZE(wsp_dev_ops));
+	/* A socket's ioctl sent to the device: it is not a socket. */
+	if (ret == -ENOTTY && wsp_desc_ioctl_known(cmd))
+		ret = -ENOTSOCK;
+	return ret;
 }
 
 static const struct file_operations wsp_dev_fops = {
@@ -66,9 +124,11 @@ static int __init wsp_init(void)
 {
 	int ret;
 
+	wsp_stats_init();
 	ret = misc_register(&wsp_misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", WSP_DEVICE_NAME, ret);
+		wsp_stats_exit();
 		return ret;
 	}
 	pr_info("ABI %d, module %d.%d loaded\n", WSP_ABI_VERSION,
@@ -79,6 +139,8 @@ static int __init wsp_init(void)
 static void __exit wsp_exit(void)
 {
 	misc_deregister(&wsp_misc);
+	wsp_token_exit();
+	wsp_stats_exit();
 }
 
 module_init(wsp_init);

@@ -34,8 +34,17 @@ if insmod /wspshare.ko; then
 		(cd /tmp && "/progs/$prog" $args) >&3 2>&1
 		say "WSP-EXIT $prog $?"
 	done </etc/wsp-run
-	rmmod wspshare
-	say "WSP-RMMOD $?"
+	# Objects freed asynchronously (a duplication whose target just
+	# exited) may hold the module for a moment: retry for up to 10 s.
+	tries=0
+	until rmmod wspshare 2>/dev/null; do
+		tries=$((tries + 1))
+		[ $tries -ge 100 ] && break
+		sleep 0.1
+	done
+	lsmod | grep -q '^wspshare ' && rc=1 || rc=0
+	say "WSP-RMMOD $rc"
+	[ $rc = 0 ] || cat /sys/kernel/debug/wspshare/counters >&3 2>&1
 else
 	say "WSP-INSMOD $?"
 fi

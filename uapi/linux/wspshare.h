@@ -83,10 +83,254 @@ struct wsp_version {
 	__u64 __reserved;
 };
 
-/*
- * Ioctls on /dev/wspshare. Numbers are never reused; a retired number stays
- * listed here as burnt.
+/* Flags of the ioctls that return a new file descriptor. */
+#define WSP_FD_CLOEXEC		0x1U	/* the new fd is close-on-exec */
+#define WSP_SOCK_NONBLOCK	0x2U	/* WSP_IOC_SOCKET: non-blocking */
+
+/**
+ * struct wsp_socket_args - create a socket and its first descriptor
+ * @flags: %WSP_FD_CLOEXEC, %WSP_SOCK_NONBLOCK
+ * @family: AF_INET or AF_INET6 (else EAFNOSUPPORT)
+ * @type: SOCK_STREAM or SOCK_DGRAM, no flag bits (else ESOCKTNOSUPPORT)
+ * @protocol: 0, or IPPROTO_TCP for a stream and IPPROTO_UDP for a
+ *	datagram socket (else EPROTONOSUPPORT)
+ *
+ * Used by %WSP_IOC_SOCKET on /dev/wspshare, which returns the descriptor.
+ * The socket is created as socket(2) would create it for the caller.
  */
+struct wsp_socket_args {
+	__u32 flags;
+	__s32 family;
+	__s32 type;
+	__s32 protocol;
+};
+
+/**
+ * struct wsp_protocol_info - a pending duplication: what WSPDuplicateSocket
+ * writes into WSAPROTOCOL_INFOW for its target process to redeem
+ * @family: the socket's address family
+ * @type: the socket's type
+ * @protocol: the socket's protocol
+ * @__reserved: must be 0
+ * @token_id: names the pending duplication
+ * @token_secret: random; only the exact pair redeems
+ *
+ * Plain bytes: the source may send them to the target by any means. Only
+ * the process named at duplication can redeem them, once.
+ */
+struct wsp_protocol_info {
+	__s32 family;
+	__s32 type;
+	__s32 protocol;
+	__u32 __reserved;
+	__u64 token_id;
+	__u64 token_secret;
+};
+
+/**
+ * struct wsp_redeem_args - redeem a duplication for a new descriptor
+ * @flags: %WSP_FD_CLOEXEC
+ * @__reserved: must be 0
+ * @info: the record %WSP_IOC_DUPLICATE wrote; family, type and protocol
+ *	must be the socket's (else EINVAL, and the token stays pending)
+ *
+ * Used by %WSP_IOC_REDEEM on /dev/wspshare, which returns the descriptor:
+ * ENOENT for an unknown or already redeemed token, EPERM when the caller's
+ * process is not the one the token was made for.
+ */
+struct wsp_redeem_args {
+	__u32 flags;
+	__u32 __reserved;
+	struct wsp_protocol_info info;
+};
+
+/* Ioctls on /dev/wspshare. Numbers are never reused. */
 #define WSP_IOC_VERSION		_IOWR(WSP_IOC_MAGIC, 0x00, struct wsp_version)
+#define WSP_IOC_SOCKET		_IOW(WSP_IOC_MAGIC, 0x01, struct wsp_socket_args)
+#define WSP_IOC_REDEEM		_IOW(WSP_IOC_MAGIC, 0x02, struct wsp_redeem_args)
+
+/*
+ * The maximum number of duplications of one socket that may be pending
+ * (made and not yet redeemed) at once; one more gets ENOBUFS.
+ */
+#define WSP_MAX_PENDING_DUPLICATES	64
+
+/* The largest socket address wspshare carries: sizeof(sockaddr_storage). */
+#define WSP_SOCKADDR_MAX	128
+
+/**
+ * struct wsp_sockaddr - a socket address with its length
+ * @len: the address's length in bytes, at most %WSP_SOCKADDR_MAX
+ * @__reserved: must be 0
+ * @data: a struct sockaddr_in or sockaddr_in6 (Linux layout)
+ */
+struct wsp_sockaddr {
+	__u32 len;
+	__u32 __reserved;
+	__u8 data[WSP_SOCKADDR_MAX];
+};
+
+/**
+ * struct wsp_duplicate_args - duplicate a socket for a process
+ * @flags: must be 0
+ * @pid: the target process (thread group) id, as the caller sees it;
+ *	the caller's own is legal (ESRCH when no such process exists)
+ * @info: out: the record the target redeems with %WSP_IOC_REDEEM
+ *
+ * Used by %WSP_IOC_DUPLICATE on a descriptor. The pending duplication holds
+ * the socket (not this descriptor) until it is redeemed or the target
+ * exits; at most %WSP_MAX_PENDING_DUPLICATES are pending per socket.
+ */
+struct wsp_duplicate_args {
+	__u32 flags;
+	__s32 pid;
+	struct wsp_protocol_info info;
+};
+
+/**
+ * struct wsp_addr_args - an address in or out
+ * @flags: must be 0
+ * @__reserved: must be 0
+ * @addr: in for %WSP_IOC_BIND and %WSP_IOC_CONNECT; out for
+ *	%WSP_IOC_GETSOCKNAME and %WSP_IOC_GETPEERNAME
+ */
+struct wsp_addr_args {
+	__u32 flags;
+	__u32 __reserved;
+	struct wsp_sockaddr addr;
+};
+
+/**
+ * struct wsp_listen_args - listen for connections
+ * @flags: must be 0
+ * @backlog: as for listen(2)
+ */
+struct wsp_listen_args {
+	__u32 flags;
+	__s32 backlog;
+};
+
+/**
+ * struct wsp_accept_args - accept a connection
+ * @flags: %WSP_FD_CLOEXEC
+ * @__reserved: must be 0
+ * @peer: out: the peer's address
+ *
+ * Used by %WSP_IOC_ACCEPT, which returns a descriptor of a new socket.
+ */
+struct wsp_accept_args {
+	__u32 flags;
+	__u32 __reserved;
+	struct wsp_sockaddr peer;
+};
+
+/* The MSG_* flags (Linux values) that %WSP_IOC_SEND and %WSP_IOC_RECV take. */
+#define WSP_SEND_FLAGS		(0x01 | 0x40)		/* MSG_OOB, MSG_DONTWAIT */
+#define WSP_RECV_FLAGS		(0x01 | 0x02 | 0x40 | 0x100)
+					/* MSG_OOB, MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL */
+
+/**
+ * struct wsp_msg_args - send or receive
+ * @flags: in: MSG_* flags, %WSP_SEND_FLAGS or %WSP_RECV_FLAGS (else
+ *	EINVAL); MSG_DONTWAIT makes this one call non-blocking
+ * @out_flags: out (receive): the MSG_* flags of the result, MSG_TRUNC
+ *	when a datagram was longer than @len, MSG_OOB for urgent data
+ * @buf: the user buffer
+ * @len: its length
+ * @addr: send: the destination when @addr.len is not 0 (sendto);
+ *	receive: out: the source, @addr.len 0 when the socket has none
+ *
+ * Used by %WSP_IOC_SEND and %WSP_IOC_RECV, which return the byte count.
+ * SIGPIPE is never raised: a send on a broken connection returns EPIPE.
+ */
+struct wsp_msg_args {
+	__u32 flags;
+	__u32 out_flags;
+	__u64 buf;
+	__u64 len;
+	struct wsp_sockaddr addr;
+};
+
+/**
+ * struct wsp_shutdown_args - shut a connection down
+ * @flags: must be 0
+ * @how: SHUT_RD, SHUT_WR or SHUT_RDWR (Winsock's SD_* have the same values)
+ */
+struct wsp_shutdown_args {
+	__u32 flags;
+	__s32 how;
+};
+
+/**
+ * struct wsp_sockopt_args - set or get a socket option
+ * @flags: must be 0
+ * @level: SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP or IPPROTO_IPV6 (Linux
+ *	values; else EOPNOTSUPP)
+ * @name: the option, Linux value
+ * @optlen: set: the value's length; get: in, the buffer's length, out,
+ *	the value's
+ * @optval: the user buffer of the value
+ */
+struct wsp_sockopt_args {
+	__u32 flags;
+	__s32 level;
+	__s32 name;
+	__u32 optlen;
+	__u64 optval;
+};
+
+/**
+ * struct wsp_nonblock_args - set the socket's blocking mode (FIONBIO)
+ * @flags: must be 0
+ * @nonblocking: 0 for blocking, 1 for non-blocking (else EINVAL)
+ *
+ * The mode belongs to the socket: it holds for every descriptor. (The
+ * VFS's own FIONBIO and fcntl(O_NONBLOCK) change only one open file, so
+ * wspshare ignores the file's O_NONBLOCK.)
+ */
+struct wsp_nonblock_args {
+	__u32 flags;
+	__u32 nonblocking;
+};
+
+/**
+ * struct wsp_socket_info - what a descriptor refers to
+ * @flags: must be 0
+ * @family: out
+ * @type: out
+ * @protocol: out
+ * @nonblocking: out: 1 if the socket is non-blocking
+ * @descriptors: out: how many descriptors the socket has now
+ * @socket_id: out: the socket's id, the same through every descriptor of
+ *	one socket and never reused while the module is loaded
+ */
+struct wsp_socket_info {
+	__u32 flags;
+	__s32 family;
+	__s32 type;
+	__s32 protocol;
+	__u32 nonblocking;
+	__u32 descriptors;
+	__u64 socket_id;
+};
+
+/*
+ * Ioctls on a descriptor. FIONREAD and SIOCATMARK also work with their
+ * usual Linux numbers (int result).
+ */
+#define WSP_IOC_DUPLICATE	_IOWR(WSP_IOC_MAGIC, 0x10, struct wsp_duplicate_args)
+#define WSP_IOC_SOCKET_INFO	_IOWR(WSP_IOC_MAGIC, 0x11, struct wsp_socket_info)
+#define WSP_IOC_BIND		_IOW(WSP_IOC_MAGIC, 0x20, struct wsp_addr_args)
+#define WSP_IOC_LISTEN		_IOW(WSP_IOC_MAGIC, 0x21, struct wsp_listen_args)
+#define WSP_IOC_CONNECT		_IOW(WSP_IOC_MAGIC, 0x22, struct wsp_addr_args)
+#define WSP_IOC_ACCEPT		_IOWR(WSP_IOC_MAGIC, 0x23, struct wsp_accept_args)
+#define WSP_IOC_SEND		_IOW(WSP_IOC_MAGIC, 0x24, struct wsp_msg_args)
+#define WSP_IOC_RECV		_IOWR(WSP_IOC_MAGIC, 0x25, struct wsp_msg_args)
+#define WSP_IOC_SHUTDOWN	_IOW(WSP_IOC_MAGIC, 0x26, struct wsp_shutdown_args)
+#define WSP_IOC_GETSOCKNAME	_IOWR(WSP_IOC_MAGIC, 0x27, struct wsp_addr_args)
+#define WSP_IOC_GETPEERNAME	_IOWR(WSP_IOC_MAGIC, 0x28, struct wsp_addr_args)
+#define WSP_IOC_SETSOCKOPT	_IOW(WSP_IOC_MAGIC, 0x29, struct wsp_sockopt_args)
+#define WSP_IOC_GETSOCKOPT	_IOWR(WSP_IOC_MAGIC, 0x2a, struct wsp_sockopt_args)
+#define WSP_IOC_SET_NONBLOCK	_IOW(WSP_IOC_MAGIC, 0x2b, struct wsp_nonblock_args)
 
 #endif /* _UAPI_LINUX_WSPSHARE_H */

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats.c - live object counters, for tests and for anyone chasing a leak.
+ *
+ * Owns: one counter per kind of object the module holds on behalf of user
+ * space (sockets, descriptors, pending duplications) and their debugfs
+ * file, /sys/kernel/debug/wspshare/counters, one "name: value" per line.
+ * Every test run ends by checking they are back to zero.
+ *
+ * Locking: the counters are atomics; nothing else is shared.
+ */
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "internal.h"
+
+static atomic_long_t wsp_stats[WSP_STAT_COUNT];
+static struct dentry *wsp_debugfs_dir;
+
+static const char *const wsp_stat_names[WSP_STAT_COUNT] = {
+	[WSP_STAT_SOCKETS]		= "sockets",
+	[WSP_STAT_DESCRIPTORS]		= "descriptors",
+	[WSP_STAT_PENDING_DUPLICATES]	= "pending_duplicates",
+};
+
+void wsp_stat_inc(enum wsp_stat stat)
+{
+	atomic_long_inc(&wsp_stats[stat]);
+}
+
+void wsp_stat_dec(enum wsp_stat stat)
+{
+	atomic_long_dec(&wsp_stats[stat]);
+}
+
+static int wsp_counters_show(struct seq_file *m, void *unused)
+{
+	int i;
+
+	for (i = 0; i < WSP_STAT_COUNT; i++)
+		seq_printf(m, "%s: %ld\n", wsp_stat_names[i],
+			   atomic_long_read(&wsp_stats[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(wsp_counters);
+
+/**
+ * wsp_stats_init() - publish the counters in debugfs
+ *
+ * A kernel without debugfs simply has no file; the module works the same.
+ *
+ * Context: module init.
+ */
+void wsp_stats_init(void)
+{
+	wsp_debugfs_dir = debugfs_create_dir(WSP_DEVICE_NAME, NULL);
+	debugfs_create_file("counters", 0444, wsp_debugfs_dir, NULL,
+			    &wsp_counters_fops);
+}
+
+/**
+ * wsp_stats_exit() - remove the debugfs files
+ *
+ * Context: module exit.
+ */
+void wsp_stats_exit(void)
+{
+	debugfs_remove_recursive(wsp_debugfs_dir);
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * token.c - pending duplications: WSPDuplicateSocket's half-way state.
+ *
+ * Owns: the tokens made by WSP_IOC_DUPLICATE and taken by WSP_IOC_REDEEM.
+ * A token names one socket and one target process (its thread group,
+ * held as a struct pid so that a recycled pid number never matches). It
+ * holds a reference on the socket, not on the source descriptor, and one
+ * on the module. It ends when the target redeems it (once), or when the
+ * target exits: a wait entry on the target's pid (the queue pidfds poll)
+ * wakes the reaper, which frees the tokens of exited processes.
+ *
+ * Locking: wsp_token_lock (a mutex) protects the token table and every
+ * socket's pending_duplicates count. It is never held while a socket is
+ * released. The exit callback runs under the pid's wait-queue lock with
+ * interrupts off: it only reads the token and schedules the reaper; a
+ * token is unlinked from that queue (remove_wait_queue(), which takes the
+ * same lock) before it is freed.
+ */
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+/**
+ * struct wsp_token - one pending duplication
+ * @ws: the socket; the token holds a reference
+ * @target: the process that may redeem; the token holds a reference
+ * @secret: random; must match on redemption
+ * @id: the token's index in wsp_tokens
+ * @exit_wait: on @target's wait_pidfd queue, to learn of its exit
+ * @reap_node: on the reaper's private list while being freed
+ */
+struct wsp_token {
+	struct wsp_sock *ws;
+	struct pid *target;
+	u64 secret;
+	u32 id;
+	wait_queue_entry_t exit_wait;
+	struct list_head reap_node;
+};
+
+static DEFINE_MUTEX(wsp_token_lock);
+static DEFINE_XARRAY_ALLOC1(wsp_tokens);
+
+static void wsp_token_reap(struct work_struct *work);
+static DECLARE_WORK(wsp_token_reaper, wsp_token_reap);
+
+/*
+ * Whether a thread group has exited, as thread_group_exited() says (which
+ * 6.12 does not export): its leader is gone or a zombie with no threads.
+ */
+static bool wsp_target_exited(struct pid *pid)
+{
+	struct task_struct *task;
+	bool exited;
+
+	rcu_read_lock();
+	task = pid_task(pid, PIDTYPE_PID);
+	exited = !task ||
+		 (READ_ONCE(task->exit_state) && thread_group_empty(task));
+	rcu_read_unlock();
+	return exited;
+}
+
+/* Called on the target's pid wait queue: at its exit, among others. */
+static int wsp_token_target_woke(wait_queue_entry_t *wait, unsigned int mode,
+				 int sync, void *key)
+{
+	struct wsp_token *tok = container_of(wait, struct wsp_token, exit_wait);
+
+	if (wsp_target_exited(tok->target))
+		schedule_work(&wsp_token_reaper);
+	return 0;
+}
+
+/* Unlink a token from everything; its references are dropped later. */
+static void wsp_token_unlink(struct wsp_token *tok)
+{
+	lockdep_assert_held(&wsp_token_lock);
+	xa_erase(&wsp_tokens, tok->id);
+	tok->ws->pending_duplicates--;
+	remove_wait_queue(&tok->target->wait_pidfd, &tok->exit_wait);
+	wsp_stat_dec(WSP_STAT_PENDING_DUPLICATES);
+}
+
+/* Free an unlinked token; drops its socket reference unless @keep_sock. */
+static void wsp_token_free(struct wsp_token *tok, bool keep_sock)
+{
+	if (!keep_sock)
+		wsp_sock_put(tok->ws);
+	put_pid(tok->target);
+	kfree(tok);
+	module_put(THIS_MODULE);
+}
+
+static void wsp_token_reap(struct work_struct *work)
+{
+	struct wsp_token *tok, *next;
+	unsigned long id;
+	LIST_HEAD(dead);
+
+	mutex_lock(&wsp_token_lock);
+	xa_for_each(&wsp_tokens, id, tok) {
+		if (wsp_target_exited(tok->target)) {
+			wsp_token_unlink(tok);
+			list_add(&tok->reap_node, &dead);
+		}
+	}
+	mutex_unlock(&wsp_token_lock);
+
+	/* Releasing a socket may block (SO_LINGER): not under the lock. */
+	list_for_each_entry_safe(tok, next, &dead, reap_node)
+		wsp_token_free(tok, false);
+}
+
+/**
+ * wsp_token_create() - make a pending duplication of a socket
+ * @ws: the socket; the caller holds a reference (its descriptor's)
+ * @pid: the target process id in the caller's pid namespace
+ * @info: out: the record the target redeems
+ *
+ * Context: process context.
+ * Return: 0; -EINVAL for a pid <= 0; -ESRCH when no process has that id
+ * (or it is a thread that does not lead its group, or has exited);
+ * -ENOBUFS when the socket has %WSP_MAX_PENDING_DUPLICATES pending;
+ * -ENOMEM.
+ */
+int wsp_token_create(struct wsp_sock *ws, pid_t pid,
+		     struct wsp_protocol_info *info)
+{
+	struct wsp_token *tok;
+	struct pid *target;
+	int err;
+
+	if (pid <= 0)
+		return -EINVAL;
+	target = find_get_pid(pid);
+	if (!target)
+		return -ESRCH;
+	if (!pid_has_task(target, PIDTYPE_TGID) || wsp_target_exited(target)) {
+		err = -ESRCH;
+		goto put_target;
+	}
+
+	tok = kzalloc(sizeof(*tok), GFP_KERNEL_ACCOUNT);
+	if (!tok) {
+		err = -ENOMEM;
+		goto put_target;
+	}
+	tok->ws = ws;
+	tok->target = target;
+	get_random_bytes(&tok->secret, sizeof(tok->secret));
+	init_waitqueue_func_entry(&tok->exit_wait, wsp_token_target_woke);
+
+	mutex_lock(&wsp_token_lock);
+	if (ws->pending_duplicates >= WSP_MAX_PENDING_DUPLICATES) {
+		err = -ENOBUFS;
+		goto unlock;
+	}
+	err = xa_alloc(&wsp_tokens, &tok->id, tok, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
+	if (err)
+		goto unlock;
+	ws->pending_duplicates++;
+	wsp_sock_get(ws);
+	__module_get(THIS_MODULE);
+	wsp_stat_inc(WSP_STAT_PENDING_DUPLICATES);
+	add_wait_queue(&target->wait_pidfd, &tok->exit_wait);
+
+	memset(info, 0, sizeof(*info));
+	wsp_sock_params(ws, &info->family, &info->type, &info->protocol);
+	info->token_id = tok->id;
+	info->token_secret = tok->secret;
+	mutex_unlock(&wsp_token_lock);
+
+	/* An exit before the wait entry was queued woke nobody: look now. */
+	if (wsp_target_exited(target))
+		schedule_work(&wsp_token_reaper);
+	return 0;
+
+unlock:
+	mutex_unlock(&wsp_token_lock);
+	kfree(tok);
+put_target:
+	put_pid(target);
+	return err;
+}
+
+/**
+ * wsp_token_redeem() - take a pending duplication
+ * @info: the record from wsp_token_create(), as the target received it
+ *
+ * Context: process context; current must be (in) the target process.
+ * Return: the socket, with the token's reference now the caller's; or
+ * ERR_PTR(-ENOENT) for an unknown, already redeemed or forged token,
+ * ERR_PTR(-EPERM) when current is not the target, ERR_PTR(-EINVAL) when
+ * the family, type or protocol are not the socket's. On error the token
+ * stays as it was.
+ */
+struct wsp_sock *wsp_token_redeem(const struct wsp_protocol_info *info)
+{
+	struct wsp_sock *ws = ERR_PTR(-ENOENT);
+	int family, type, protocol;
+	struct wsp_token *tok;
+
+	if (info->__reserved)
+		return ERR_PTR(-EINVAL);
+	if (info->token_id > U32_MAX)
+		return ERR_PTR(-ENOENT);
+
+	mutex_lock(&wsp_token_lock);
+	tok = xa_load(&wsp_tokens, info->token_id);
+	if (!tok || tok->secret != info->token_secret)
+		goto unlock;
+	if (tok->target != task_tgid(current)) {
+		ws = ERR_PTR(-EPERM);
+		goto unlock;
+	}
+	wsp_sock_params(tok->ws, &family, &type, &protocol);
+	if (info->family != family || info->type != type ||
+	    info->protocol != protocol) {
+		ws = ERR_PTR(-EINVAL);
+		goto unlock;
+	}
+	ws = tok->ws;
+	wsp_token_unlink(tok);
+	mutex_unlock(&wsp_token_lock);
+
+	wsp_token_free(tok, true);
+	return ws;
+
+unlock:
+	mutex_unlock(&wsp_token_lock);
+	return ws;
+}
+
+/**
+ * wsp_token_exit() - wait for the reaper before the module goes
+ *
+ * Every token pins the module, so none is left at exit; the reaper may
+ * still be returning from freeing the last one.
+ *
+ * Context: module exit.
+ */
+void wsp_token_exit(void)
+{
+	flush_work(&wsp_token_reaper);
+	WARN_ON(!xa_empty(&wsp_tokens));
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * wsp_net.h - socket helpers shared by the wspshare selftests: thin
+ * wrappers that return -errno, loopback addresses, a connected TCP pair
+ * and the module's live object counters.
+ */
+#ifndef WSP_NET_H
+#define WSP_NET_H
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "wsp_test.h"
+
+#define WSP_COUNTERS_PATH "/sys/kernel/debug/wspshare/counters"
+
+/* A new socket through /dev/wspshare: its descriptor, or -errno. */
+static inline int wsp_socket(int dev, int family, int type, int protocol,
+			     unsigned int flags)
+{
+	struct wsp_socket_args a = {
+		.flags = flags, .family = family, .type = type,
+		.protocol = protocol,
+	};
+	int fd = ioctl(dev, WSP_IOC_SOCKET, &a);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* The loopback address of @family with @port (host order). */
+static inline void wsp_loopback(struct wsp_sockaddr *a, int family,
+				uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (void *)a->data;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sin6->sin6_addr = in6addr_loopback;
+		a->len = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (void *)a->data;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->len = sizeof(*sin);
+	}
+}
+
+/* The port (host order) in an AF_INET or AF_INET6 address. */
+static inline uint16_t wsp_port(const struct wsp_sockaddr *a)
+{
+	const struct sockaddr_in *sin = (const void *)a->data;
+
+	return ntohs(sin->sin_port);	/* same offset in sockaddr_in6 */
+}
+
+static inline int wsp_addr_ioctl(int fd, unsigned long cmd,
+				 struct wsp_sockaddr *addr)
+{
+	struct wsp_addr_args a = { 0 };
+	int ret;
+
+	if (addr)
+		a.addr = *addr;
+	ret = ioctl(fd, cmd, &a);
+	if (ret < 0)
+		return -errno;
+	if (addr)
+		*addr = a.addr;
+	return ret;
+}
+
+static inline int wsp_bind(int fd, struct wsp_sockaddr *addr)
+{
+	return wsp_addr_ioctl(fd, WSP_IOC_BIND, addr);
+}
+
+static inline int wsp_connect(int fd, struct wsp_sockaddr *addr)
+{
+	return wsp_addr_ioctl(fd, WSP_IOC_CONNECT, addr);
+}
+
+static inline int wsp_getsockname(int fd, struct wsp_sockaddr *addr)
+{
+	return wsp_addr_ioctl(fd, WSP_IOC_GETSOCKNAME, addr);
+}
+
+static inline int wsp_getpeername(int fd, struct wsp_sockaddr *addr)
+{
+	return wsp_addr_ioctl(fd, WSP_IOC_GETPEERNAME, addr);
+}
+
+static inline int wsp_listen(int fd, int backlog)
+{
+	struct wsp_listen_args a = { .backlog = backlog };
+
+	return ioctl(fd, WSP_IOC_LISTEN, &a) < 0 ? -errno : 0;
+}
+
+/* Accept: the new descriptor, or -errno; the peer's address if @peer. */
+static inline int wsp_accept(int fd, struct wsp_sockaddr *peer)
+{
+	struct wsp_accept_args a = { .flags = WSP_FD_CLOEXEC };
+	int nfd = ioctl(fd, WSP_IOC_ACCEPT, &a);
+
+	if (nfd < 0)
+		return -errno;
+	if (peer)
+		*peer = a.peer;
+	return nfd;
+}
+
+static inline long wsp_send(int fd, const void *buf, size_t len,
+			    unsigned int flags)
+{
+	struct wsp_msg_args m = {
+		.flags = flags, .buf = (uintptr_t)buf, .len = len,
+	};
+	long n = ioctl(fd, WSP_IOC_SEND, &m);
+
+	return n < 0 ? -errno : n;
+}
+
+static inline long wsp_recv(int fd, void *buf, size_t len,
+			    unsigned int flags)
+{
+	struct wsp_msg_args m = {
+		.flags = flags, .buf = (uintptr_t)buf, .len = len,
+	};
+	long n = ioctl(fd, WSP_IOC_RECV, &m);
+
+	return n < 0 ? -errno : n;
+}
+
+static inline int wsp_setsockopt(int fd, int level, int name,
+				 const void *val, unsigned int len)
+{
+	struct wsp_sockopt_args a = {
+		.level = level, .name = name, .optlen = len,
+		.optval = (uintptr_t)val,
+	};
+
+	return ioctl(fd, WSP_IOC_SETSOCKOPT, &a) < 0 ? -errno : 0;
+}
+
+/* Get an option; *len is the buffer's length in, the value's out. */
+static inline int wsp_getsockopt(int fd, int level, int name, void *val,
+				 unsigned int *len)
+{
+	struct wsp_sockopt_args a = {
+		.level = level, .name = name, .optlen = *len,
+		.optval = (uintptr_t)val,
+	};
+
+	if (ioctl(fd, WSP_IOC_GETSOCKOPT, &a) < 0)
+		return -errno;
+	*len = a.optlen;
+	return 0;
+}
+
+static inline int wsp_getsockopt_int(int fd, int level, int name, int *val)
+{
+	unsigned int len = sizeof(*val);
+
+	return wsp_getsockopt(fd, level, name, val, &len);
+}
+
+static inline int wsp_set_nonblock(int fd, int nonblocking)
+{
+	struct wsp_nonblock_args a = { .nonblocking = nonblocking };
+
+	return ioctl(fd, WSP_IOC_SET_NONBLOCK, &a) < 0 ? -errno : 0;
+}
+
+static inline int wsp_info(int fd, struct wsp_socket_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return ioctl(fd, WSP_IOC_SOCKET_INFO, info) < 0 ? -errno : 0;
+}
+
+/*
+ * A listening socket on loopback (port chosen by the kernel) and a
+ * connected pair: *client connected to it, *server accepted. Returns 0 or
+ * -errno; on failure nothing stays open.
+ */
+static inline int wsp_tcp_pair(int dev, int family, int *listener,
+			       int *client, int *server)
+{
+	struct wsp_sockaddr addr;
+	int l, c = -1, s = -1, ret;
+
+	l = wsp_socket(dev, family, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	if (l < 0)
+		return l;
+	wsp_loopback(&addr, family, 0);
+	ret = wsp_bind(l, &addr);
+	if (!ret)
+		ret = wsp_listen(l, 16);
+	if (!ret)
+		ret = wsp_getsockname(l, &addr);
+	if (!ret) {
+		c = wsp_socket(dev, family, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+		ret = c < 0 ? c : wsp_connect(c, &addr);
+	}
+	if (!ret) {
+		s = wsp_accept(l, NULL);
+		ret = s < 0 ? s : 0;
+	}
+	if (ret) {
+		if (s >= 0)
+			close(s);
+		if (c >= 0)
+			close(c);
+		close(l);
+		return ret;
+	}
+	*listener = l;
+	*client = c;
+	*server = s;
+	return 0;
+}
+
+/* The module's live object counts (debugfs). */
+struct wsp_counters {
+	long sockets;
+	long descriptors;
+	long pending_duplicates;
+};
+
+/* 0, or -errno when the counters cannot be read. */
+static inline int wsp_read_counters(struct wsp_counters *c)
+{
+	char name[64];
+	long value;
+	FILE *f = fopen(WSP_COUNTERS_PATH, "r");
+
+	if (!f)
+		return -errno;
+	memset(c, 0xff, sizeof(*c));
+	while (fscanf(f, "%63[^:]: %ld\n", name, &value) == 2) {
+		if (!strcmp(name, "sockets"))
+			c->sockets = value;
+		else if (!strcmp(name, "descriptors"))
+			c->descriptors = value;
+		else if (!strcmp(name, "pending_duplicates"))
+			c->pending_duplicates = value;
+	}
+	fclose(f);
+	return 0;
+}
+
+#endif /* WSP_NET_H */
