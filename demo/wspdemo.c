@@ -1,38 +1,274 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wspdemo - what `make demo` runs inside the VM.
+ * wspdemo - the seed's scenario, shown: what `make demo` runs in the VM.
  *
- * For now it opens /dev/wspshare and prints the ABI and module version the
- * loaded module reports. The seed's scenario (one registration per socket,
- * whichever descriptor makes it) joins it with the registration ioctls.
+ *   "Issuing either of these calls using any of the shared descriptors
+ *    cancels any previous event registration for the socket, regardless
+ *    of which descriptor was used to make that registration. Thus it would
+ *    not be possible to have process A receive FD_READ events and process
+ *    B receive FD_WRITE events."
+ *
+ * Process A connects a socket, registers async-select for FD_READ on its
+ * window and duplicates the socket into process B. B redeems it and
+ * registers event-select for FD_WRITE. The peer sends data. A's window
+ * receives nothing; B's eventfd fires for FD_WRITE; the registration
+ * names B. Then A registers again and takes the socket back.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/wspshare.h>
 
+#define WM_SOCKET 0x8001	/* A's message number (WM_USER + 1) */
+
+static int dev;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "wspdemo: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void say(const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("  %-6s ", who);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int xioctl(int fd, unsigned long cmd, void *arg, const char *what)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	if (ret < 0)
+		die(what);
+	return ret;
+}
+
+static const char *event_name(uint32_t ev)
+{
+	static const char *const names[] = {
+		"FD_READ", "FD_WRITE", "FD_OOB", "FD_ACCEPT", "FD_CONNECT",
+		"FD_CLOSE",
+	};
+	int bit = __builtin_ctz(ev);
+
+	return ev && bit < 6 ? names[bit] : "FD_?";
+}
+
+static const char *mask_names(uint32_t mask, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (uint32_t b = 1; b <= WSP_FD_CLOSE; b <<= 1)
+		if (mask & b)
+			used += snprintf(buf + used, len - used, "%s%s",
+					 used ? "|" : "", event_name(b));
+	return mask ? buf : "none";
+}
+
+static void show_registration(const char *who, int fd)
+{
+	struct wsp_registration r = { 0 };
+	char m[80];
+
+	xioctl(fd, WSP_IOC_GET_REGISTRATION, &r, "GET_REGISTRATION");
+	say(who, "the socket's one registration: %s, mask %s, made by pid %d",
+	    r.kind == WSP_REG_ASYNC ? "async-select" :
+	    r.kind == WSP_REG_EVENT ? "event-select" : "none",
+	    mask_names(r.mask, m, sizeof(m)), r.pid);
+}
+
+/* Read what A's window holds now, without waiting; the number read. */
+static int drain_window(const char *who, int window)
+{
+	struct wsp_message msg;
+	int n = 0;
+
+	while (read(window, &msg, sizeof(msg)) == sizeof(msg)) {
+		say(who, "window message: wParam %llu, %s, error %u",
+		    (unsigned long long)msg.wparam,
+		    event_name(msg.lparam & 0xffff),
+		    (unsigned int)(msg.lparam >> 16));
+		n++;
+	}
+	if (!n)
+		say(who, "window: no message");
+	return n;
+}
+
+static void make_connection(int *sock, int *peer)
+{
+	struct wsp_socket_args sa = { .family = AF_INET, .type = SOCK_STREAM };
+	struct wsp_addr_args addr = { 0 };
+	struct wsp_listen_args la = { .backlog = 1 };
+	struct wsp_accept_args aa = { .flags = WSP_FD_CLOEXEC };
+	struct sockaddr_in *sin = (void *)addr.addr.data;
+	int listener;
+
+	listener = xioctl(dev, WSP_IOC_SOCKET, &sa, "SOCKET");
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	addr.addr.len = sizeof(*sin);
+	xioctl(listener, WSP_IOC_BIND, &addr, "BIND");
+	xioctl(listener, WSP_IOC_LISTEN, &la, "LISTEN");
+	xioctl(listener, WSP_IOC_GETSOCKNAME, &addr, "GETSOCKNAME");
+	*sock = xioctl(dev, WSP_IOC_SOCKET, &sa, "SOCKET");
+	xioctl(*sock, WSP_IOC_CONNECT, &addr, "CONNECT");
+	*peer = xioctl(listener, WSP_IOC_ACCEPT, &aa, "ACCEPT");
+	close(listener);
+}
+
+/* Process B: redeem, register event-select for FD_WRITE, watch. */
+static int process_b(int from_a, int to_a)
+{
+	struct wsp_redeem_args ra = { .flags = WSP_FD_CLOEXEC };
+	struct wsp_event_select_args es = { .mask = WSP_FD_WRITE };
+	struct wsp_enum_events_args en = { .eventfd = -1 };
+	struct pollfd pfd;
+	int sock, efd;
+	char go;
+
+	if (read(from_a, &ra.info, sizeof(ra.info)) != sizeof(ra.info))
+		die("B: read record");
+	sock = xioctl(dev, WSP_IOC_REDEEM, &ra, "REDEEM");
+	say("B", "redeemed the record: descriptor %d, same socket as A's", sock);
+
+	efd = eventfd(0, EFD_CLOEXEC);
+	if (efd < 0)
+		die("eventfd");
+	es.eventfd = efd;
+	es.descriptor = sock;
+	xioctl(sock, WSP_IOC_EVENT_SELECT, &es, "EVENT_SELECT");
+	say("B", "WSPEventSelect(FD_WRITE) through descriptor %d: returned",
+	    sock);
+	if (write(to_a, "r", 1) != 1)
+		die("B: write");
+
+	/* The peer's data arrives while B's registration holds. */
+	if (read(from_a, &go, 1) != 1)
+		die("B: read");
+	pfd = (struct pollfd) { .fd = efd, .events = POLLIN };
+	if (poll(&pfd, 1, 2000) == 1) {
+		en.eventfd = efd;
+		xioctl(sock, WSP_IOC_ENUM_EVENTS, &en, "ENUM_EVENTS");
+		say("B", "eventfd fired; WSPEnumNetworkEvents: %s",
+		    event_name(en.network_events));
+	} else {
+		say("B", "eventfd did not fire");
+	}
+	if (write(to_a, "d", 1) != 1)
+		die("B: write");
+
+	/* A takes the registration back: B's eventfd stays quiet. */
+	if (read(from_a, &go, 1) != 1)
+		die("B: read");
+	pfd.revents = 0;
+	say("B", "after A re-registered, eventfd %s",
+	    poll(&pfd, 1, 0) == 0 ? "stays quiet" : "fired (unexpected)");
+	close(efd);
+	close(sock);
+	return 0;
+}
+
 int main(void)
 {
+	struct wsp_window_args wa = { .flags = WSP_FD_CLOEXEC | WSP_WINDOW_NONBLOCK };
+	struct wsp_async_select_args as = { .message = WM_SOCKET };
+	struct wsp_duplicate_args da = { 0 };
 	struct wsp_version v = { 0 };
-	int fd;
+	int a_to_b[2], b_to_a[2];
+	int sock, peer, window, status, after;
+	pid_t b;
+	char c;
 
-	fd = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "open %s: %s\n", WSP_DEVICE_PATH, strerror(errno));
-		return 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		die(WSP_DEVICE_PATH);
+	xioctl(dev, WSP_IOC_VERSION, &v, "VERSION");
+	printf("wspshare module %u.%u, ABI %u\n\n", v.module_major,
+	       v.module_minor, v.abi_version);
+	printf("One socket, two processes, one registration:\n\n");
+
+	make_connection(&sock, &peer);
+	say("A", "socket connected: descriptor %d (pid %d)", sock, getpid());
+
+	window = xioctl(dev, WSP_IOC_WINDOW, &wa, "WINDOW");
+	as.window = window;
+	as.mask = WSP_FD_READ;
+	as.descriptor = sock;
+	xioctl(sock, WSP_IOC_ASYNC_SELECT, &as, "ASYNC_SELECT");
+	say("A", "WSPAsyncSelect(FD_READ, message 0x%x) on window %d", WM_SOCKET,
+	    window);
+	show_registration("A", sock);
+
+	if (pipe(a_to_b) || pipe(b_to_a))
+		die("pipe");
+	b = fork();
+	if (b < 0)
+		die("fork");
+	if (b == 0) {
+		close(a_to_b[1]);
+		close(b_to_a[0]);
+		exit(process_b(a_to_b[0], b_to_a[1]));
 	}
-	if (ioctl(fd, WSP_IOC_VERSION, &v) < 0) {
-		fprintf(stderr, "WSP_IOC_VERSION: %s\n", strerror(errno));
-		close(fd);
-		return 1;
-	}
-	printf("%s: wspshare module %u.%u, ABI version %u (this program was built for ABI %u)\n",
-	       WSP_DEVICE_PATH, v.module_major, v.module_minor, v.abi_version,
-	       WSP_ABI_VERSION);
-	close(fd);
-	return v.abi_version == WSP_ABI_VERSION ? 0 : 1;
+	close(a_to_b[0]);
+	close(b_to_a[1]);
+
+	da.pid = b;
+	xioctl(sock, WSP_IOC_DUPLICATE, &da, "DUPLICATE");
+	say("A", "WSPDuplicateSocket for pid %d; the record goes over a pipe", b);
+	if (write(a_to_b[1], &da.info, sizeof(da.info)) != sizeof(da.info))
+		die("write");
+	if (read(b_to_a[0], &c, 1) != 1)
+		die("read");
+
+	show_registration("A", sock);
+	say("A", "A's registration is gone: it was replaced through B's descriptor");
+
+	if (write(peer, "hello", 5) != 5)
+		die("peer write");
+	say("peer", "sends 5 bytes");
+	if (write(a_to_b[1], "g", 1) != 1 || read(b_to_a[0], &c, 1) != 1)
+		die("pipe");
+	after = drain_window("A", window);
+	say("A", "%s", after ? "received events after B's call (wrong)" :
+	    "received nothing after B's call returned: B holds the registration");
+
+	as.mask = WSP_FD_READ;
+	xioctl(sock, WSP_IOC_ASYNC_SELECT, &as, "ASYNC_SELECT");
+	say("A", "WSPAsyncSelect(FD_READ) again: A takes the socket back");
+	show_registration("A", sock);
+	drain_window("A", window);
+	if (write(a_to_b[1], "x", 1) != 1)
+		die("pipe");
+
+	if (waitpid(b, &status, 0) != b || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("B failed");
+	close(peer);
+	close(window);
+	close(sock);
+	printf("\nA process cannot receive FD_READ while another receives FD_WRITE:\n"
+	       "the last WSPAsyncSelect or WSPEventSelect, through any descriptor, wins.\n");
+	return after ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #ifndef _WSPSHARE_COMPAT_H
 #define _WSPSHARE_COMPAT_H
 
+#include <linux/eventfd.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
@@ -26,6 +27,11 @@ static inline int import_ubuf(int rw, void __user *buf, size_t len,
 	iov_iter_ubuf(i, rw, buf, len);
 	return 0;
 }
+#endif
+
+/* eventfd_signal() lost its count argument in 6.8. */
+#ifndef WSP_HAVE_EVENTFD_SIGNAL_CTX_ONLY
+#define eventfd_signal(ctx) eventfd_signal((ctx), 1)
 #endif
 
 #endif /* _WSPSHARE_COMPAT_H */

@@ -9,7 +9,7 @@
  * file as for any other; closing it drops only its own reference.
  *
  * Every handler here checks its argument struct, then calls socket.c,
- * sockopt.c or token.c; none keeps state of its own.
+ * sockopt.c, notify.c or token.c; none keeps state of its own.
  *
  * Locking: none of its own; the file's private data never changes.
  */
@@ -95,7 +95,7 @@ static long wsp_desc_accept(struct wsp_ioctl_call *call, void *arg)
 	err = wsp_ioctl_reserve_fd(call, a->flags);
 	if (err)
 		return err;
-	nws = wsp_sock_accept(wsp_desc_sock(call), &a->peer);
+	nws = wsp_sock_accept(wsp_desc_sock(call), &a->peer, call->new_fd);
 	if (IS_ERR(nws))
 		return PTR_ERR(nws);
 	file = wsp_desc_file(nws);
@@ -204,7 +204,46 @@ static long wsp_desc_set_nonblock(struct wsp_ioctl_call *call, void *arg)
 
 	if (a->flags || a->nonblocking > 1)
 		return -EINVAL;
-	wsp_sock_set_nonblocking(wsp_desc_sock(call), a->nonblocking);
+	return wsp_notify_set_nonblocking(wsp_desc_sock(call), a->nonblocking);
+}
+
+static long wsp_desc_event_select(struct wsp_ioctl_call *call, void *arg)
+{
+	struct wsp_event_select_args *a = arg;
+
+	if (a->flags || a->__reserved)
+		return -EINVAL;
+	return wsp_notify_event_select(wsp_desc_sock(call), a->eventfd,
+				       a->mask, a->descriptor);
+}
+
+static long wsp_desc_async_select(struct wsp_ioctl_call *call, void *arg)
+{
+	struct wsp_async_select_args *a = arg;
+
+	if (a->flags)
+		return -EINVAL;
+	return wsp_notify_async_select(wsp_desc_sock(call), a->window,
+				       a->message, a->mask, a->descriptor);
+}
+
+static long wsp_desc_enum_events(struct wsp_ioctl_call *call, void *arg)
+{
+	struct wsp_enum_events_args *a = arg;
+
+	if (a->flags)
+		return -EINVAL;
+	return wsp_notify_enum(wsp_desc_sock(call), a->eventfd,
+			       &a->network_events, a->error_codes);
+}
+
+static long wsp_desc_get_registration(struct wsp_ioctl_call *call, void *arg)
+{
+	struct wsp_registration *reg = arg;
+
+	if (reg->flags)
+		return -EINVAL;
+	wsp_notify_get(wsp_desc_sock(call), reg);
 	return 0;
 }
 
@@ -234,6 +273,14 @@ static const struct wsp_ioctl_op wsp_desc_ops[] = {
 		     struct wsp_sockopt_args, optval),
 	WSP_IOCTL_OP(WSP_IOC_SET_NONBLOCK, wsp_desc_set_nonblock,
 		     struct wsp_nonblock_args, nonblocking),
+	WSP_IOCTL_OP(WSP_IOC_EVENT_SELECT, wsp_desc_event_select,
+		     struct wsp_event_select_args, descriptor),
+	WSP_IOCTL_OP(WSP_IOC_ASYNC_SELECT, wsp_desc_async_select,
+		     struct wsp_async_select_args, descriptor),
+	WSP_IOCTL_OP(WSP_IOC_ENUM_EVENTS, wsp_desc_enum_events,
+		     struct wsp_enum_events_args, error_codes),
+	WSP_IOCTL_OP(WSP_IOC_GET_REGISTRATION, wsp_desc_get_registration,
+		     struct wsp_registration, held),
 };
 
 /**

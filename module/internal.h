@@ -11,10 +11,14 @@
  *   socket.c      the socket object: lifetime, the real socket, data path
  *   sockopt.c     socket options
  *   token.c       pending duplications
+ *   notify.c      the registration, the event record, socket callbacks
+ *   window.c      windows: message queues for async-select
  *   stats.c       live object counters (debugfs)
  *
- * Dependencies run one way: main.c and descriptor.c use socket.c, token.c
- * and ioctl.c; token.c uses socket.c; socket.c uses only stats.c.
+ * Dependencies run one way: main.c and descriptor.c use socket.c,
+ * notify.c, token.c, window.c and ioctl.c; token.c uses socket.c;
+ * socket.c uses notify.c only to attach and detach it; notify.c uses
+ * window.c; everything uses stats.c.
  */
 #ifndef _WSPSHARE_INTERNAL_H
 #define _WSPSHARE_INTERNAL_H
@@ -23,6 +27,7 @@
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
 #include <linux/uio.h>
@@ -34,6 +39,9 @@
 #define WSP_MODULE_MINOR	2
 
 struct socket;
+struct sock;
+struct pid;
+struct eventfd_ctx;
 
 /* ioctl.c: the argument protocol (see "General ioctl format" in the uapi). */
 
@@ -96,6 +104,66 @@ bool wsp_ioctl_known(unsigned int cmd, const struct wsp_ioctl_op *ops,
 		     size_t n_ops);
 int wsp_ioctl_reserve_fd(struct wsp_ioctl_call *call, u32 wsp_flags);
 
+/* window.c: message queues. */
+struct wsp_window;
+
+struct file *wsp_window_file(u32 limit, bool nonblock);
+struct wsp_window *wsp_window_get_fd(int fd);
+void wsp_window_ref(struct wsp_window *w);
+void wsp_window_unref(struct wsp_window *w);
+bool wsp_window_post(struct wsp_window *w, const struct wsp_message *msg);
+
+/**
+ * struct wsp_notify - a socket's registration and network-event record
+ * @lock: protects every field below (see notify.c)
+ * @kind: WSP_REG_NONE, WSP_REG_EVENT or WSP_REG_ASYNC
+ * @mask: the events the registration selects
+ * @message: async-select's message number
+ * @hwnd: async-select's window, as the registering process named it
+ * @descriptor: the descriptor number registered through (wParam)
+ * @pid: the registering process
+ * @efile: event-select's eventfd file
+ * @efd: its context, which is signalled
+ * @window: async-select's window
+ * @recorded: the record: events recorded and not yet enumerated
+ * @errors: the record's Winsock error code per event
+ * @held: events reported and waiting for their re-enabling call
+ * @connect_pending: a stream connect was started and has no outcome yet
+ * @connected: the socket has (or had) a connection
+ * @peer_closed: FD_CLOSE happened; @close_error is its error
+ * @close_error: the Winsock error FD_CLOSE carried
+ * @send_blocked: a send failed with would-block; FD_WRITE when space
+ *	returns
+ * @orig_data_ready: the real socket's callbacks before they were hooked
+ * @orig_write_space: likewise
+ * @orig_state_change: likewise
+ * @orig_error_report: likewise
+ */
+struct wsp_notify {
+	spinlock_t lock;
+	u32 kind;
+	u32 mask;
+	u32 message;
+	u64 hwnd;
+	u64 descriptor;
+	struct pid *pid;
+	struct file *efile;
+	struct eventfd_ctx *efd;
+	struct wsp_window *window;
+	u32 recorded;
+	s32 errors[WSP_FD_MAX_EVENTS];
+	u32 held;
+	bool connect_pending;
+	bool connected;
+	bool peer_closed;
+	s32 close_error;
+	bool send_blocked;
+	void (*orig_data_ready)(struct sock *sk);
+	void (*orig_write_space)(struct sock *sk);
+	void (*orig_state_change)(struct sock *sk);
+	void (*orig_error_report)(struct sock *sk);
+};
+
 /* socket.c: the socket object. */
 
 /**
@@ -104,10 +172,12 @@ int wsp_ioctl_reserve_fd(struct wsp_ioctl_call *call, u32 wsp_flags);
  * @sock: the real kernel socket, created for the caller as socket(2) would
  * @id: unique while the module is loaded (fdinfo, WSP_IOC_SOCKET_INFO)
  * @nonblocking: the socket's blocking mode, common to all descriptors;
- *	read and written with READ_ONCE()/WRITE_ONCE()
+ *	read with READ_ONCE(), written with WRITE_ONCE() under @notify.lock
+ *	(a registration forces it on and forbids turning it off)
  * @descriptors: the number of descriptor files referring to the socket
  * @pending_duplicates: duplications made and not yet redeemed; protected
  *	by token.c's wsp_token_lock
+ * @notify: the registration and the event record (notify.c)
  *
  * Everything else a socket has (options, connection state, queued data)
  * lives in @sock itself, which every descriptor reaches through here.
@@ -119,10 +189,13 @@ struct wsp_sock {
 	bool nonblocking;
 	atomic_t descriptors;
 	unsigned int pending_duplicates;
+	struct wsp_notify notify;
 };
 
 struct wsp_sock *wsp_sock_create(int family, int type, int protocol,
 				 bool nonblocking);
+struct wsp_sock *wsp_sock_accept(struct wsp_sock *ws,
+				 struct wsp_sockaddr *peer, u64 descriptor);
 void wsp_sock_get(struct wsp_sock *ws);
 void wsp_sock_put(struct wsp_sock *ws);
 void wsp_sock_params(const struct wsp_sock *ws, int *family, int *type,
@@ -130,8 +203,6 @@ void wsp_sock_params(const struct wsp_sock *ws, int *family, int *type,
 int wsp_sock_bind(struct wsp_sock *ws, const struct wsp_sockaddr *addr);
 int wsp_sock_connect(struct wsp_sock *ws, const struct wsp_sockaddr *addr);
 int wsp_sock_listen(struct wsp_sock *ws, int backlog);
-struct wsp_sock *wsp_sock_accept(struct wsp_sock *ws,
-				 struct wsp_sockaddr *peer);
 int wsp_sock_getname(struct wsp_sock *ws, struct wsp_sockaddr *addr,
 		     bool peer);
 int wsp_sock_shutdown(struct wsp_sock *ws, int how);
@@ -144,8 +215,25 @@ __poll_t wsp_sock_poll(struct wsp_sock *ws, struct file *file,
 		       poll_table *wait);
 long wsp_sock_ioctl(struct wsp_sock *ws, unsigned int cmd,
 		    unsigned long arg);
-void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
 bool wsp_sock_is_nonblocking(const struct wsp_sock *ws);
+
+/* notify.c: the registration and the event record. */
+int wsp_notify_init(void);
+void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
+		       u64 descriptor);
+void wsp_notify_detach(struct wsp_sock *ws);
+int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
+			    u64 descriptor);
+int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
+			    u32 mask, u64 descriptor);
+int wsp_notify_enum(struct wsp_sock *ws, int eventfd, s32 *events,
+		    s32 *errors);
+void wsp_notify_get(struct wsp_sock *ws, struct wsp_registration *reg);
+void wsp_notify_reenable(struct wsp_sock *ws, u32 events);
+void wsp_notify_send_blocked(struct wsp_sock *ws);
+void wsp_notify_connect_start(struct wsp_sock *ws);
+void wsp_notify_connect_done(struct wsp_sock *ws, int err);
+int wsp_notify_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
 
 /* sockopt.c: socket options. */
 int wsp_sockopt_set(struct wsp_sock *ws, int level, int name,
@@ -168,6 +256,7 @@ enum wsp_stat {
 	WSP_STAT_SOCKETS,
 	WSP_STAT_DESCRIPTORS,
 	WSP_STAT_PENDING_DUPLICATES,
+	WSP_STAT_WINDOWS,
 	WSP_STAT_COUNT
 };
 

@@ -4,7 +4,7 @@
  * ioctls sent to the device itself.
  *
  * Owns: the misc device, its file operations and its ioctls (version,
- * create a socket, redeem a duplication). An open /dev/wspshare holds no
+ * create a socket, redeem a duplication, create a window). An open /dev/wspshare holds no
  * state of its own: every object lives behind the file descriptors its
  * ioctls create. Each of those files pins the module through its fops'
  * owner, and each pending duplication holds a module reference, so the
@@ -78,6 +78,26 @@ static long wsp_dev_redeem(struct wsp_ioctl_call *call, void *arg)
 	return wsp_dev_new_descriptor(call, wsp_token_redeem(&a->info));
 }
 
+static long wsp_dev_window(struct wsp_ioctl_call *call, void *arg)
+{
+	struct wsp_window_args *a = arg;
+	struct file *file;
+	u32 limit = a->limit ?: WSP_WINDOW_DEFAULT_LIMIT;
+	int err;
+
+	if ((a->flags & ~(WSP_FD_CLOEXEC | WSP_WINDOW_NONBLOCK)) ||
+	    limit > WSP_WINDOW_MAX_LIMIT)
+		return -EINVAL;
+	err = wsp_ioctl_reserve_fd(call, a->flags);
+	if (err)
+		return err;
+	file = wsp_window_file(limit, a->flags & WSP_WINDOW_NONBLOCK);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	call->new_file = file;
+	return 0;
+}
+
 static const struct wsp_ioctl_op wsp_dev_ops[] = {
 	WSP_IOCTL_OP(WSP_IOC_VERSION, wsp_dev_version, struct wsp_version,
 		     __reserved),
@@ -85,6 +105,8 @@ static const struct wsp_ioctl_op wsp_dev_ops[] = {
 		     protocol),
 	WSP_IOCTL_OP(WSP_IOC_REDEEM, wsp_dev_redeem, struct wsp_redeem_args,
 		     info),
+	WSP_IOCTL_OP(WSP_IOC_WINDOW, wsp_dev_window, struct wsp_window_args,
+		     limit),
 };
 
 static long wsp_dev_ioctl(struct file *file, unsigned int cmd,
@@ -124,6 +146,11 @@ static int __init wsp_init(void)
 {
 	int ret;
 
+	ret = wsp_notify_init();
+	if (ret) {
+		pr_err("cannot learn the TCP socket callbacks: %d\n", ret);
+		return ret;
+	}
 	wsp_stats_init();
 	ret = misc_register(&wsp_misc);
 	if (ret) {

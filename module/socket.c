@@ -3,9 +3,12 @@
  * socket.c - the socket object: one per underlying socket, whatever the
  * number of its descriptors.
  *
- * Owns: struct wsp_sock's lifetime, the real kernel socket inside it, the
- * socket's blocking mode, and the data path (bind, listen, connect,
- * accept, send, receive, shutdown, names, poll, FIONREAD/SIOCATMARK).
+ * Owns: struct wsp_sock's lifetime, the real kernel socket inside it, and
+ * the data path (bind, listen, connect, accept, send, receive, shutdown,
+ * names, poll, FIONREAD/SIOCATMARK). The data path tells notify.c what
+ * the event rules need: a receive re-enables FD_READ and FD_OOB, an accept
+ * FD_ACCEPT, a send that would block FD_WRITE, and when a connect starts
+ * and returns.
  *
  * The real socket is created as socket(2) would create it for the caller
  * (sock_create(): the caller's network namespace, credentials, LSM policy)
@@ -15,8 +18,8 @@
  *
  * Locking: the object adds none. The real socket serialises its own
  * operations (lock_sock), exactly as for a socket shared by threads;
- * @nonblocking is a single flag read and written with READ_ONCE and
- * WRITE_ONCE; the reference count is a refcount_t.
+ * @nonblocking is a single flag read with READ_ONCE and written by
+ * notify.c under its lock; the reference count is a refcount_t.
  */
 #include <linux/atomic.h>
 #include <linux/net.h>
@@ -30,8 +33,12 @@
 
 static atomic64_t wsp_sock_next_id = ATOMIC64_INIT(0);
 
-/* Wrap a real socket; takes over @sock, which is released on failure. */
-static struct wsp_sock *wsp_sock_wrap(struct socket *sock, bool nonblocking)
+/*
+ * Wrap a real socket and hook it; takes over @sock, which is released on
+ * failure. @parent and @descriptor: see wsp_notify_attach().
+ */
+static struct wsp_sock *wsp_sock_wrap(struct socket *sock, bool nonblocking,
+				      struct wsp_sock *parent, u64 descriptor)
 {
 	struct wsp_sock *ws;
 
@@ -45,6 +52,7 @@ static struct wsp_sock *wsp_sock_wrap(struct socket *sock, bool nonblocking)
 	ws->id = atomic64_inc_return(&wsp_sock_next_id);
 	ws->nonblocking = nonblocking;
 	wsp_stat_inc(WSP_STAT_SOCKETS);
+	wsp_notify_attach(ws, parent, descriptor);
 	return ws;
 }
 
@@ -77,7 +85,7 @@ struct wsp_sock *wsp_sock_create(int family, int type, int protocol,
 	err = sock_create(family, type, protocol, &sock);
 	if (err)
 		return ERR_PTR(err);
-	return wsp_sock_wrap(sock, nonblocking);
+	return wsp_sock_wrap(sock, nonblocking, NULL, 0);
 }
 
 /**
@@ -103,6 +111,7 @@ void wsp_sock_put(struct wsp_sock *ws)
 {
 	if (!refcount_dec_and_test(&ws->ref))
 		return;
+	wsp_notify_detach(ws);
 	sock_release(ws->sock);
 	kfree(ws);
 	wsp_stat_dec(WSP_STAT_SOCKETS);
@@ -125,11 +134,6 @@ void wsp_sock_params(const struct wsp_sock *ws, int *family, int *type,
 	*family = sk->sk_family;
 	*type = sk->sk_type;
 	*protocol = sk->sk_protocol;
-}
-
-void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking)
-{
-	WRITE_ONCE(ws->nonblocking, nonblocking);
 }
 
 bool wsp_sock_is_nonblocking(const struct wsp_sock *ws)
@@ -180,8 +184,11 @@ int wsp_sock_connect(struct wsp_sock *ws, const struct wsp_sockaddr *addr)
 	err = wsp_addr_in(addr, &ss);
 	if (err)
 		return err;
-	return kernel_connect(ws->sock, (struct sockaddr *)&ss, addr->len,
-			      wsp_sock_is_nonblocking(ws) ? O_NONBLOCK : 0);
+	wsp_notify_connect_start(ws);
+	err = kernel_connect(ws->sock, (struct sockaddr *)&ss, addr->len,
+			     wsp_sock_is_nonblocking(ws) ? O_NONBLOCK : 0);
+	wsp_notify_connect_done(ws, err);
+	return err;
 }
 
 int wsp_sock_listen(struct wsp_sock *ws, int backlog)
@@ -198,30 +205,37 @@ int wsp_sock_listen(struct wsp_sock *ws, int backlog)
  * wsp_sock_accept() - accept a connection as a new socket object
  * @ws: the listening socket
  * @peer: out: the peer's address
+ * @descriptor: the number the new socket's descriptor will have
  *
- * The new socket inherits the listener's blocking mode (Winsock: an
- * accepted socket has the listening socket's properties).
+ * The new socket inherits the listener's blocking mode and registration
+ * (Winsock: an accepted socket has the listening socket's properties).
+ * Accepting re-enables FD_ACCEPT, whatever the outcome.
  *
  * Context: process context; sleeps unless the socket is non-blocking.
  * Return: the new object with one reference, or an ERR_PTR.
  */
 struct wsp_sock *wsp_sock_accept(struct wsp_sock *ws,
-				 struct wsp_sockaddr *peer)
+				 struct wsp_sockaddr *peer, u64 descriptor)
 {
 	bool nonblocking = wsp_sock_is_nonblocking(ws);
 	struct sockaddr_storage ss;
 	struct socket *newsock;
+	struct wsp_sock *nws;
 	int err, len;
 
 	err = kernel_accept(ws->sock, &newsock, nonblocking ? O_NONBLOCK : 0);
-	if (err)
+	if (err) {
+		wsp_notify_reenable(ws, WSP_FD_ACCEPT);
 		return ERR_PTR(err);
+	}
 
 	len = kernel_getpeername(newsock, (struct sockaddr *)&ss);
 	if (len < 0)
 		len = 0;	/* reset already: the caller learns it on use */
 	wsp_addr_out(peer, &ss, len);
-	return wsp_sock_wrap(newsock, nonblocking);
+	nws = wsp_sock_wrap(newsock, nonblocking, ws, descriptor);
+	wsp_notify_reenable(ws, WSP_FD_ACCEPT);
+	return nws;
 }
 
 int wsp_sock_getname(struct wsp_sock *ws, struct wsp_sockaddr *addr,
@@ -279,6 +293,8 @@ ssize_t wsp_sock_send(struct wsp_sock *ws, struct iov_iter *from,
 	}
 	err = sock_sendmsg(ws->sock, &msg);
 	*from = msg.msg_iter;
+	if (err == -EAGAIN)
+		wsp_notify_send_blocked(ws);
 	return err;
 }
 
@@ -289,6 +305,9 @@ ssize_t wsp_sock_send(struct wsp_sock *ws, struct iov_iter *from,
  * @flags: MSG_* flags from the caller, already checked
  * @from: out, if not NULL: the source address (length 0 if none)
  * @out_flags: out, if not NULL: the result's MSG_* flags (MSG_TRUNC...)
+ *
+ * Every receive, also a failed one and a peek, re-enables FD_READ and
+ * FD_OOB.
  *
  * Context: process context; sleeps for at most SO_RCVTIMEO unless the
  * socket is non-blocking or @flags has MSG_DONTWAIT.
@@ -308,6 +327,7 @@ ssize_t wsp_sock_recv(struct wsp_sock *ws, struct iov_iter *to,
 	if (wsp_sock_is_nonblocking(ws))
 		flags |= MSG_DONTWAIT;
 	ret = sock_recvmsg(ws->sock, &msg, flags);
+	wsp_notify_reenable(ws, WSP_FD_READ | WSP_FD_OOB);
 	if (ret < 0)
 		return ret;
 	if (from)

@@ -333,4 +333,206 @@ struct wsp_socket_info {
 #define WSP_IOC_GETSOCKOPT	_IOWR(WSP_IOC_MAGIC, 0x2a, struct wsp_sockopt_args)
 #define WSP_IOC_SET_NONBLOCK	_IOW(WSP_IOC_MAGIC, 0x2b, struct wsp_nonblock_args)
 
+/*
+ * Network events (Winsock's FD_* values, spec part B section 4). A mask
+ * with a bit above WSP_FD_ALL_EVENTS gets EINVAL.
+ */
+#define WSP_FD_READ_BIT			0
+#define WSP_FD_WRITE_BIT		1
+#define WSP_FD_OOB_BIT			2
+#define WSP_FD_ACCEPT_BIT		3
+#define WSP_FD_CONNECT_BIT		4
+#define WSP_FD_CLOSE_BIT		5
+#define WSP_FD_QOS_BIT			6
+#define WSP_FD_GROUP_QOS_BIT		7
+#define WSP_FD_ROUTING_INTERFACE_CHANGE_BIT	8
+#define WSP_FD_ADDRESS_LIST_CHANGE_BIT	9
+#define WSP_FD_MAX_EVENTS		10
+
+#define WSP_FD_READ			0x001
+#define WSP_FD_WRITE			0x002
+#define WSP_FD_OOB			0x004
+#define WSP_FD_ACCEPT			0x008
+#define WSP_FD_CONNECT			0x010
+#define WSP_FD_CLOSE			0x020
+#define WSP_FD_QOS			0x040
+#define WSP_FD_GROUP_QOS		0x080
+#define WSP_FD_ROUTING_INTERFACE_CHANGE	0x100
+#define WSP_FD_ADDRESS_LIST_CHANGE	0x200
+#define WSP_FD_ALL_EVENTS		0x3ff
+
+/* The Winsock error codes events carry (Winsock values). */
+#define WSP_WSAENETDOWN			10050
+#define WSP_WSAENETUNREACH		10051
+#define WSP_WSAECONNABORTED		10053
+#define WSP_WSAECONNRESET		10054
+#define WSP_WSAENOBUFS			10055
+#define WSP_WSAETIMEDOUT		10060
+#define WSP_WSAECONNREFUSED		10061
+#define WSP_WSAEHOSTUNREACH		10065
+
+/* lParam of an async-select message: WSAMAKESELECTREPLY(event, error). */
+#define WSP_MAKESELECTREPLY(event, error) \
+	((__u32)(event) | ((__u32)(error) << 16))
+
+/* Flags of WSP_IOC_WINDOW. */
+#define WSP_WINDOW_NONBLOCK		0x2U	/* read() does not wait */
+
+/* Windows' default limit of posted messages per queue. */
+#define WSP_WINDOW_DEFAULT_LIMIT	10000
+#define WSP_WINDOW_MAX_LIMIT		65536
+
+/**
+ * struct wsp_window_args - create a window (a message queue)
+ * @flags: %WSP_FD_CLOEXEC, %WSP_WINDOW_NONBLOCK
+ * @limit: the most messages it queues, 1 to %WSP_WINDOW_MAX_LIMIT, or 0
+ *	for %WSP_WINDOW_DEFAULT_LIMIT (else EINVAL); further posts are
+ *	dropped and counted
+ *
+ * Used by %WSP_IOC_WINDOW on /dev/wspshare, which returns the window's
+ * file descriptor (the HWND). read() on it returns whole struct
+ * wsp_message records, oldest first; poll() reports POLLIN while one is
+ * queued.
+ */
+struct wsp_window_args {
+	__u32 flags;
+	__u32 limit;
+};
+
+/**
+ * struct wsp_message - one posted message, as read() returns it
+ * @hwnd: the window, as the registering process named it
+ * @message: the message number of the registration (wMsg)
+ * @__pad: 0
+ * @wparam: the descriptor the registration was made through
+ * @lparam: WSP_MAKESELECTREPLY(event, error): one FD_* event in the low
+ *	16 bits, its Winsock error code in the high 16 bits
+ */
+struct wsp_message {
+	__u64 hwnd;
+	__u32 message;
+	__u32 __pad;
+	__u64 wparam;
+	__u64 lparam;
+};
+
+/**
+ * struct wsp_window_info - a window's counters
+ * @flags: must be 0
+ * @limit: out: the queue's limit
+ * @queued: out: messages waiting to be read
+ * @__reserved: 0
+ * @posted: out: messages posted since creation (queued or dropped)
+ * @dropped: out: messages dropped because the queue was full
+ */
+struct wsp_window_info {
+	__u32 flags;
+	__u32 limit;
+	__u32 queued;
+	__u32 __reserved;
+	__u64 posted;
+	__u64 dropped;
+};
+
+/**
+ * struct wsp_event_select_args - WSPEventSelect
+ * @flags: must be 0
+ * @eventfd: an eventfd to signal; ignored when @mask is 0 (else EBADF for
+ *	a closed fd, EINVAL for a file that is not an eventfd)
+ * @mask: the FD_* events to report; 0 cancels
+ * @__reserved: must be 0
+ * @descriptor: the descriptor number the caller registers through,
+ *	remembered for %WSP_IOC_GET_REGISTRATION
+ *
+ * Replaces the socket's registration, whichever descriptor or process made
+ * it, and makes the socket non-blocking.
+ */
+struct wsp_event_select_args {
+	__u32 flags;
+	__s32 eventfd;
+	__u32 mask;
+	__u32 __reserved;
+	__u64 descriptor;
+};
+
+/**
+ * struct wsp_async_select_args - WSPAsyncSelect
+ * @flags: must be 0
+ * @window: a window's file descriptor (%WSP_IOC_WINDOW); ignored when
+ *	@mask is 0 (else EBADF, or EINVAL for a file that is not a window)
+ * @message: the message number to post (wMsg)
+ * @mask: the FD_* events to report; 0 cancels
+ * @descriptor: the descriptor number the caller registers through,
+ *	posted as wParam
+ *
+ * Replaces the socket's registration, whichever descriptor or process made
+ * it, and makes the socket non-blocking.
+ */
+struct wsp_async_select_args {
+	__u32 flags;
+	__s32 window;
+	__u32 message;
+	__u32 mask;
+	__u64 descriptor;
+};
+
+/**
+ * struct wsp_enum_events_args - WSPEnumNetworkEvents
+ * @flags: must be 0
+ * @eventfd: an eventfd to reset in the same atomic step, or -1
+ * @network_events: out: the recorded events of the event-select mask,
+ *	now cleared from the record (0 when no event-select is active)
+ * @error_codes: out: the Winsock error code of each reported event,
+ *	indexed by WSP_FD_*_BIT; slots of events not reported are left as
+ *	the caller passed them
+ */
+struct wsp_enum_events_args {
+	__u32 flags;
+	__s32 eventfd;
+	__s32 network_events;
+	__s32 error_codes[WSP_FD_MAX_EVENTS];
+};
+
+/* Kinds of registration. */
+#define WSP_REG_NONE		0
+#define WSP_REG_EVENT		1
+#define WSP_REG_ASYNC		2
+
+/**
+ * struct wsp_registration - who holds the socket's one registration
+ * @flags: must be 0
+ * @kind: out: %WSP_REG_NONE, %WSP_REG_EVENT or %WSP_REG_ASYNC
+ * @mask: out: the events selected
+ * @message: out: async-select's message number
+ * @pid: out: the registering process, as the caller's pid namespace sees
+ *	it (0 if it is not visible there)
+ * @__reserved: 0
+ * @descriptor: out: the descriptor number it registered through
+ * @hwnd: out: async-select's window, as the registering process named it
+ * @recorded: out: the events in the record now (not cleared)
+ * @held: out: the events reported and waiting for their re-enabling call
+ */
+struct wsp_registration {
+	__u32 flags;
+	__u32 kind;
+	__u32 mask;
+	__u32 message;
+	__s32 pid;
+	__u32 __reserved;
+	__u64 descriptor;
+	__u64 hwnd;
+	__u32 recorded;
+	__u32 held;
+};
+
+#define WSP_IOC_WINDOW		_IOW(WSP_IOC_MAGIC, 0x03, struct wsp_window_args)
+
+#define WSP_IOC_EVENT_SELECT	_IOW(WSP_IOC_MAGIC, 0x30, struct wsp_event_select_args)
+#define WSP_IOC_ASYNC_SELECT	_IOW(WSP_IOC_MAGIC, 0x31, struct wsp_async_select_args)
+#define WSP_IOC_ENUM_EVENTS	_IOWR(WSP_IOC_MAGIC, 0x32, struct wsp_enum_events_args)
+#define WSP_IOC_GET_REGISTRATION _IOWR(WSP_IOC_MAGIC, 0x33, struct wsp_registration)
+
+/* Ioctls on a window. */
+#define WSP_IOC_WINDOW_INFO	_IOWR(WSP_IOC_MAGIC, 0x40, struct wsp_window_info)
+
 #endif /* _UAPI_LINUX_WSPSHARE_H */

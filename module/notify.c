@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * notify.c - the socket's one registration, its network-event record, and
+ * the socket callbacks that feed them.
+ *
+ * Owns: struct wsp_notify, embedded in every socket object:
+ *
+ * - the registration: none, event-select (an eventfd) or async-select (a
+ *   window, a message number); either ioctl, through any descriptor of the
+ *   socket, replaces it whole (WSPEventSelect/WSPAsyncSelect);
+ * - the record: the FD_* events recorded since they were last enumerated,
+ *   with one Winsock error code per event (WSPEnumNetworkEvents);
+ * - the hold set: events reported to the registration and waiting for
+ *   their re-enabling call (recv, accept, a send that would block);
+ * - the connection facts the events derive from (connect pending,
+ *   connected, peer closed, a send blocked);
+ * - the hooks on the real socket's sk_data_ready, sk_write_space,
+ *   sk_state_change and sk_error_report.
+ *
+ * An event goes through wsp_event_locked(): held, it is dropped; else it
+ * is recorded and, if selected, reported once (eventfd signalled, or a
+ * message posted) and held. Everything about events is in this file; the
+ * spec's rules are in Documentation/wspshare.rst, "Notification".
+ *
+ * Locking, outermost first:
+ *
+ * - sk->sk_callback_lock (the socket's rwlock): callbacks take it for
+ *   reading to find their socket object in sk_user_data; attaching and
+ *   detaching take it for writing, so once detach returns no callback can
+ *   reach the object.
+ * - wsp_notify.lock, a spinlock taken with _bh everywhere (callbacks run
+ *   in softirq context, and in process context from release_sock()). It
+ *   protects every field of struct wsp_notify and the socket's blocking
+ *   mode whenever a registration is involved. Signalling the eventfd and
+ *   posting to the window happen under it, so once a replacement has
+ *   returned, the replaced target is never signalled again.
+ * - the eventfd's and the window's own locks, innermost.
+ *
+ * Under wsp_notify.lock nothing sleeps, nothing allocates, and the socket
+ * is only read (no lock_sock()); its cost does not depend on how many
+ * descriptors the socket has. References on the eventfd, the window and
+ * the registering pid are dropped after the lock is released.
+ */
+#include <linux/bitops.h>
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/net.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/skbuff.h>
+#include <linux/uio.h>
+#include <linux/udp.h>
+#include <net/inet_connection_sock.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <net/tcp_states.h>
+
+#include "internal.h"
+
+/* A registration's targets, moved out under the lock and put after it. */
+struct wsp_reg_refs {
+	struct file *efile;
+	struct eventfd_ctx *efd;
+	struct wsp_window *window;
+	struct pid *pid;
+};
+
+/*
+ * The TCP callbacks a socket has before anyone hooks it. An accepted
+ * child is cloned with the listener's callbacks (ours) and, since the
+ * listener's sk_user_data is tagged NOCOPY, without its owner: until it is
+ * wrapped, our callbacks chain to these.
+ */
+static struct {
+	void (*data_ready)(struct sock *sk);
+	void (*write_space)(struct sock *sk);
+	void (*state_change)(struct sock *sk);
+	void (*error_report)(struct sock *sk);
+} wsp_tcp_defaults;
+
+/* The Winsock code an event carries for a Linux error. */
+static int wsp_wsa_error(int err)
+{
+	switch (err) {
+	case 0:
+		return 0;
+	case ECONNREFUSED:
+		return WSP_WSAECONNREFUSED;
+	case ETIMEDOUT:
+		return WSP_WSAETIMEDOUT;
+	case ENETUNREACH:
+		return WSP_WSAENETUNREACH;
+	case EHOSTUNREACH:
+		return WSP_WSAEHOSTUNREACH;
+	case ECONNRESET:
+	case EPIPE:
+	case ECONNABORTED:
+		return WSP_WSAECONNABORTED;
+	case ENOBUFS:
+	case ENOMEM:
+		return WSP_WSAENOBUFS;
+	default:
+		return WSP_WSAENETDOWN;
+	}
+}
+
+static bool wsp_is_stream(const struct sock *sk)
+{
+	return sk->sk_type == SOCK_STREAM;
+}
+
+/* Level conditions: what is true of the socket now. */
+static bool wsp_readable(struct sock *sk)
+{
+	if (wsp_is_stream(sk))
+		return tcp_inq(sk) > 0;
+	return !skb_queue_empty_lockless(&sk->sk_receive_queue) ||
+	       !skb_queue_empty_lockless(&udp_sk(sk)->reader_queue);
+}
+
+static bool wsp_urgent(struct sock *sk)
+{
+	return wsp_is_stream(sk) && !sock_flag(sk, SOCK_URGINLINE) &&
+	       (READ_ONCE(tcp_sk(sk)->urg_data) & TCP_URG_VALID);
+}
+
+static bool wsp_acceptable(struct sock *sk)
+{
+	return wsp_is_stream(sk) && READ_ONCE(sk->sk_state) == TCP_LISTEN &&
+	       !reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue);
+}
+
+static bool wsp_writable(struct sock *sk)
+{
+	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
+		return false;
+	if (wsp_is_stream(sk))
+		return sk_stream_is_writeable(sk);
+	return sock_writeable(sk);
+}
+
+/*
+ * Record event @bit with Winsock error @err and report it if selected.
+ * The one place where events are recorded, reported and held.
+ */
+static void wsp_event_locked(struct wsp_notify *n, int bit, int err)
+{
+	u32 ev = BIT(bit);
+	struct wsp_message msg;
+
+	lockdep_assert_held(&n->lock);
+	if (n->held & ev)
+		return;
+	n->recorded |= ev;
+	n->errors[bit] = err;
+	if (!(n->mask & ev))
+		return;
+	n->held |= ev;
+	switch (n->kind) {
+	case WSP_REG_EVENT:
+		eventfd_signal(n->efd);
+		break;
+	case WSP_REG_ASYNC:
+		msg = (struct wsp_message) {
+			.hwnd = n->hwnd,
+			.message = n->message,
+			.wparam = n->descriptor,
+			.lparam = WSP_MAKESELECTREPLY(ev, err),
+		};
+		wsp_window_post(n->window, &msg);
+		break;
+	}
+}
+
+/* A pending connect has an outcome: FD_CONNECT with it, then FD_WRITE. */
+static void wsp_check_connect_locked(struct wsp_notify *n, struct sock *sk)
+{
+	int state = READ_ONCE(sk->sk_state);
+	int err;
+
+	if (!n->connect_pending)
+		return;
+	if (state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT) {
+		n->connect_pending = false;
+		n->connected = true;
+		wsp_event_locked(n, WSP_FD_CONNECT_BIT, 0);
+		wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
+	} else if (state == TCP_CLOSE) {
+		n->connect_pending = false;
+		err = READ_ONCE(sk->sk_err) ?: ECONNREFUSED;
+		wsp_event_locked(n, WSP_FD_CONNECT_BIT, wsp_wsa_error(err));
+	}
+}
+
+/* The peer closed (FIN: error 0) or reset the connection: FD_CLOSE once. */
+static void wsp_check_close_locked(struct wsp_notify *n, struct sock *sk)
+{
+	int err = READ_ONCE(sk->sk_err);
+
+	if (!n->connected || n->peer_closed)
+		return;
+	if (READ_ONCE(sk->sk_state) == TCP_CLOSE && err) {
+		n->peer_closed = true;
+		n->close_error = wsp_wsa_error(err);
+	} else if (sock_flag(sk, SOCK_DONE)) {
+		n->peer_closed = true;
+		n->close_error = 0;
+	} else {
+		return;
+	}
+	wsp_event_locked(n, WSP_FD_CLOSE_BIT, n->close_error);
+}
+
+/* Data, urgent data or a connection arrived. */
+static void wsp_on_readable_locked(struct wsp_notify *n, struct sock *sk)
+{
+	if (wsp_acceptable(sk))
+		wsp_event_locked(n, WSP_FD_ACCEPT_BIT, 0);
+	if (wsp_readable(sk))
+		wsp_event_locked(n, WSP_FD_READ_BIT, 0);
+	if (wsp_urgent(sk))
+		wsp_event_locked(n, WSP_FD_OOB_BIT, 0);
+	if (wsp_is_stream(sk))
+		wsp_check_close_locked(n, sk);
+}
+
+/* Space returned after a send that would have blocked. */
+static void wsp_on_writable_locked(struct wsp_notify *n, struct sock *sk)
+{
+	if (n->send_blocked && wsp_writable(sk)) {
+		n->send_blocked = false;
+		wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
+	}
+}
+
+static void wsp_on_state_locked(struct wsp_notify *n, struct sock *sk)
+{
+	if (!wsp_is_stream(sk))
+		return;
+	wsp_check_connect_locked(n, sk);
+	wsp_check_close_locked(n, sk);
+}
+
+/*
+ * The callbacks. Each finds its socket object under sk_callback_lock,
+ * updates it, and chains to the callback it replaced. A socket without an
+ * owner is an accepted child not yet wrapped, or one being detached: then
+ * the callback in place, or the TCP default if that is ours, is chained.
+ */
+#define WSP_CALLBACK(name, field, handler)				\
+static void name(struct sock *sk)					\
+{									\
+	void (*chain)(struct sock *sk);					\
+	struct wsp_sock *ws;						\
+									\
+	read_lock_bh(&sk->sk_callback_lock);				\
+	ws = __locked_read_sk_user_data_with_flags(sk, 0);		\
+	if (ws) {							\
+		chain = ws->notify.orig_##field;			\
+		spin_lock_bh(&ws->notify.lock);				\
+		handler(&ws->notify, sk);				\
+		spin_unlock_bh(&ws->notify.lock);			\
+	} else {							\
+		chain = READ_ONCE(sk->sk_##field);			\
+		if (chain == name)					\
+			chain = wsp_tcp_defaults.field;			\
+	}								\
+	read_unlock_bh(&sk->sk_callback_lock);				\
+	chain(sk);							\
+}
+
+WSP_CALLBACK(wsp_sk_data_ready, data_ready, wsp_on_readable_locked)
+WSP_CALLBACK(wsp_sk_write_space, write_space, wsp_on_writable_locked)
+WSP_CALLBACK(wsp_sk_state_change, state_change, wsp_on_state_locked)
+WSP_CALLBACK(wsp_sk_error_report, error_report, wsp_on_state_locked)
+
+/**
+ * wsp_notify_attach() - hook a new socket object's real socket
+ * @ws: the object, whose socket nobody else can reach yet
+ * @parent: for an accepted socket, the listening socket's object, whose
+ *	registration the new one inherits; else NULL
+ * @descriptor: with @parent, the new descriptor's number (its wParam)
+ *
+ * Context: process context.
+ */
+void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
+		       u64 descriptor)
+{
+	struct wsp_notify *n = &ws->notify;
+	struct sock *sk = ws->sock->sk;
+
+	spin_lock_init(&n->lock);
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (parent) {
+		/* Cloned from the listener: restore the protocol's own. */
+		n->orig_data_ready = parent->notify.orig_data_ready;
+		n->orig_write_space = parent->notify.orig_write_space;
+		n->orig_state_change = parent->notify.orig_state_change;
+		n->orig_error_report = parent->notify.orig_error_report;
+	} else {
+		n->orig_data_ready = sk->sk_data_ready;
+		n->orig_write_space = sk->sk_write_space;
+		n->orig_state_change = sk->sk_state_change;
+		n->orig_error_report = sk->sk_error_report;
+	}
+	__rcu_assign_sk_user_data_with_flags(sk, ws, SK_USER_DATA_NOCOPY);
+	WRITE_ONCE(sk->sk_data_ready, wsp_sk_data_ready);
+	WRITE_ONCE(sk->sk_write_space, wsp_sk_write_space);
+	WRITE_ONCE(sk->sk_state_change, wsp_sk_state_change);
+	WRITE_ONCE(sk->sk_error_report, wsp_sk_error_report);
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	if (!parent)
+		return;
+
+	/* An accepted socket: connected, writable, and registered as its
+	 * listener is (Winsock: same events, same window and message or
+	 * same event object; wParam is the new descriptor).
+	 */
+	spin_lock_bh(&parent->notify.lock);
+	n->kind = parent->notify.kind;
+	n->mask = parent->notify.mask;
+	n->message = parent->notify.message;
+	n->hwnd = parent->notify.hwnd;
+	n->descriptor = descriptor;
+	n->pid = get_pid(parent->notify.pid);
+	if (parent->notify.efile) {
+		n->efile = get_file(parent->notify.efile);
+		n->efd = eventfd_ctx_fileget(n->efile);
+	}
+	if (parent->notify.window) {
+		n->window = parent->notify.window;
+		wsp_window_ref(n->window);
+	}
+	spin_unlock_bh(&parent->notify.lock);
+
+	spin_lock_bh(&n->lock);
+	if (n->kind != WSP_REG_NONE)
+		WRITE_ONCE(ws->nonblocking, true);
+	n->connected = true;
+	wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
+	wsp_on_readable_locked(n, sk);
+	spin_unlock_bh(&n->lock);
+}
+
+static void wsp_reg_refs_put(struct wsp_reg_refs *refs)
+{
+	if (refs->efd)
+		eventfd_ctx_put(refs->efd);
+	if (refs->efile)
+		fput(refs->efile);
+	if (refs->window)
+		wsp_window_unref(refs->window);
+	put_pid(refs->pid);
+}
+
+/* Move the registration's targets out; the caller puts them unlocked. */
+static void wsp_reg_take_locked(struct wsp_notify *n,
+				struct wsp_reg_refs *refs)
+{
+	refs->efile = n->efile;
+	refs->efd = n->efd;
+	refs->window = n->window;
+	refs->pid = n->pid;
+	n->efile = NULL;
+	n->efd = NULL;
+	n->window = NULL;
+	n->pid = NULL;
+	n->kind = WSP_REG_NONE;
+	n->mask = 0;
+}
+
+/**
+ * wsp_notify_detach() - unhook the real socket before it is released
+ * @ws: the object, at its last reference
+ *
+ * Restores the callbacks it replaced (if still in place) and ends the
+ * registration, dropping its eventfd or window.
+ *
+ * Context: process context.
+ */
+void wsp_notify_detach(struct wsp_sock *ws)
+{
+	struct wsp_notify *n = &ws->notify;
+	struct sock *sk = ws->sock->sk;
+	struct wsp_reg_refs refs;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_data_ready == wsp_sk_data_ready)
+		WRITE_ONCE(sk->sk_data_ready, n->orig_data_ready);
+	if (sk->sk_write_space == wsp_sk_write_space)
+		WRITE_ONCE(sk->sk_write_space, n->orig_write_space);
+	if (sk->sk_state_change == wsp_sk_state_change)
+		WRITE_ONCE(sk->sk_state_change, n->orig_state_change);
+	if (sk->sk_error_report == wsp_sk_error_report)
+		WRITE_ONCE(sk->sk_error_report, n->orig_error_report);
+	rcu_assign_sk_user_data(sk, NULL);
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	/* No callback can reach @n any more. */
+	wsp_reg_take_locked(n, &refs);
+	wsp_reg_refs_put(&refs);
+}
+
+/**
+ * wsp_notify_event_select() - WSPEventSelect: replace the registration
+ * @ws: the socket
+ * @eventfd: the eventfd's file descriptor (unused when @mask is 0)
+ * @mask: the events; 0 cancels
+ * @descriptor: the descriptor number registered through
+ *
+ * Every event is re-armed; the record is kept, and recorded events that
+ * match @mask signal the new eventfd at once. Nothing true but already
+ * consumed is signalled again; new arrivals are. The socket becomes
+ * non-blocking.
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL for mask bits above %WSP_FD_ALL_EVENTS or a file that
+ * is not an eventfd, -EBADF for a closed fd.
+ */
+int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
+			    u64 descriptor)
+{
+	struct wsp_notify *n = &ws->notify;
+	struct eventfd_ctx *efd = NULL;
+	struct file *efile = NULL;
+	struct wsp_reg_refs old;
+	u32 signal;
+
+	if (mask & ~WSP_FD_ALL_EVENTS)
+		return -EINVAL;
+	if (mask) {
+		efile = fget(eventfd);
+		if (!efile)
+			return -EBADF;
+		efd = eventfd_ctx_fileget(efile);
+		if (IS_ERR(efd)) {
+			fput(efile);
+			return PTR_ERR(efd);
+		}
+	}
+
+	spin_lock_bh(&n->lock);
+	wsp_reg_take_locked(n, &old);
+	WRITE_ONCE(ws->nonblocking, true);
+	n->held = 0;
+	if (mask) {
+		n->kind = WSP_REG_EVENT;
+		n->mask = mask;
+		n->efile = efile;
+		n->efd = efd;
+		n->descriptor = descriptor;
+		n->pid = get_pid(task_tgid(current));
+		signal = n->recorded & mask;
+		if (signal) {
+			n->held = signal;
+			eventfd_signal(efd);
+		}
+	}
+	spin_unlock_bh(&n->lock);
+
+	wsp_reg_refs_put(&old);
+	return 0;
+}
+
+/**
+ * wsp_notify_async_select() - WSPAsyncSelect: replace the registration
+ * @ws: the socket
+ * @window: the window's file descriptor (unused when @mask is 0)
+ * @message: the message number to post
+ * @mask: the events; 0 cancels
+ * @descriptor: the descriptor number registered through (wParam)
+ *
+ * Every event is re-armed and every selected condition that is true now
+ * is posted at once (never FD_CONNECT). Messages already queued stay. The
+ * socket becomes non-blocking.
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL for mask bits above %WSP_FD_ALL_EVENTS or a file
+ * that is not a window, -EBADF for a closed fd.
+ */
+int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
+			    u32 mask, u64 descriptor)
+{
+	struct wsp_notify *n = &ws->notify;
+	struct sock *sk = ws->sock->sk;
+	struct wsp_window *w = NULL;
+	struct wsp_reg_refs old;
+
+	if (mask & ~WSP_FD_ALL_EVENTS)
+		return -EINVAL;
+	if (mask) {
+		w = wsp_window_get_fd(window);
+		if (IS_ERR(w))
+			return PTR_ERR(w);
+	}
+
+	spin_lock_bh(&n->lock);
+	wsp_reg_take_locked(n, &old);
+	WRITE_ONCE(ws->nonblocking, true);
+	n->held = 0;
+	if (mask) {
+		n->kind = WSP_REG_ASYNC;
+		n->mask = mask;
+		n->window = w;
+		n->hwnd = (u32)window;
+		n->message = message;
+		n->descriptor = descriptor;
+		n->pid = get_pid(task_tgid(current));
+
+		wsp_on_readable_locked(n, sk);
+		if (n->connected && wsp_writable(sk))
+			wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
+		else if (!wsp_is_stream(sk) && wsp_writable(sk))
+			wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
+		if (n->peer_closed)
+			wsp_event_locked(n, WSP_FD_CLOSE_BIT, n->close_error);
+	}
+	spin_unlock_bh(&n->lock);
+
+	wsp_reg_refs_put(&old);
+	return 0;
+}
+
+/*
+ * Reset an eventfd (read its counter to zero) without waiting: under
+ * wsp_notify.lock, so that it is one step with reading the record.
+ */
+static void wsp_eventfd_reset(struct file *file)
+{
+	struct kiocb kiocb;
+	struct iov_iter iter;
+	struct kvec kv;
+	u64 count;
+	int i;
+
+	/* A semaphore-mode eventfd gives one per read: bounded drain. */
+	for (i = 0; i < 64; i++) {
+		kv.iov_base = &count;
+		kv.iov_len = sizeof(count);
+		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, sizeof(count));
+		init_sync_kiocb(&kiocb, file);
+		kiocb.ki_flags |= IOCB_NOWAIT;
+		if (file->f_op->read_iter(&kiocb, &iter) <= 0)
+			break;
+	}
+}
+
+/**
+ * wsp_notify_enum() - WSPEnumNetworkEvents
+ * @ws: the socket
+ * @eventfd: an eventfd to reset, or -1
+ * @events: out: the recorded events of the event-select mask (0 with no
+ *	event-select registration); they leave the record
+ * @errors: out: their error codes; other slots are not written
+ *
+ * Copying, clearing and resetting are one step under the socket's
+ * notification lock: an event that races with it is either in @events or
+ * signals the eventfd again.
+ *
+ * Context: process context.
+ * Return: 0, -EBADF for a closed fd, -EINVAL for a file that is not an
+ * eventfd.
+ */
+int wsp_notify_enum(struct wsp_sock *ws, int eventfd, s32 *events,
+		    s32 *errors)
+{
+	struct wsp_notify *n = &ws->notify;
+	struct file *file = NULL;
+	u32 out = 0;
+	int bit;
+
+	if (eventfd != -1) {
+		file = eventfd_fget(eventfd);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+	}
+
+	spin_lock_bh(&n->lock);
+	if (n->kind == WSP_REG_EVENT) {
+		out = n->recorded & n->mask;
+		n->recorded &= ~out;
+		for_each_set_bit(bit, (unsigned long *)&out, WSP_FD_MAX_EVENTS)
+			errors[bit] = n->errors[bit];
+	}
+	if (file)
+		wsp_eventfd_reset(file);
+	spin_unlock_bh(&n->lock);
+
+	if (file)
+		fput(file);
+	*events = out;
+	return 0;
+}
+
+/**
+ * wsp_notify_reenable() - the re-enabling call for @events was made
+ * @ws: the socket
+ * @events: FD_READ|FD_OOB after any receive, FD_ACCEPT after accept
+ *
+ * Re-arms the events; those still true are reported again at once.
+ *
+ * Context: process context.
+ */
+void wsp_notify_reenable(struct wsp_sock *ws, u32 events)
+{
+	struct wsp_notify *n = &ws->notify;
+
+	spin_lock_bh(&n->lock);
+	n->held &= ~events;
+	wsp_on_readable_locked(n, ws->sock->sk);
+	spin_unlock_bh(&n->lock);
+}
+
+/**
+ * wsp_notify_send_blocked() - a send failed because it would block
+ * @ws: the socket
+ *
+ * Re-arms FD_WRITE, reported when space returns.
+ *
+ * Context: process context.
+ */
+void wsp_notify_send_blocked(struct wsp_sock *ws)
+{
+	struct wsp_notify *n = &ws->notify;
+
+	spin_lock_bh(&n->lock);
+	n->held &= ~WSP_FD_WRITE;
+	n->send_blocked = true;
+	/* Space may have returned before the flag was set. */
+	wsp_on_writable_locked(n, ws->sock->sk);
+	spin_unlock_bh(&n->lock);
+}
+
+/**
+ * wsp_notify_connect_start() - a connect is about to be attempted
+ * @ws: the socket
+ *
+ * Context: process context.
+ */
+void wsp_notify_connect_start(struct wsp_sock *ws)
+{
+	struct wsp_notify *n = &ws->notify;
+
+	spin_lock_bh(&n->lock);
+	if (!n->connected && READ_ONCE(ws->sock->sk->sk_state) == TCP_CLOSE)
+		n->connect_pending = true;
+	spin_unlock_bh(&n->lock);
+}
+
+/**
+ * wsp_notify_connect_done() - a connect call returned
+ * @ws: the socket
+ * @err: what it returned
+ *
+ * A datagram socket's connect completes at once: FD_CONNECT and FD_WRITE.
+ * A stream connect that failed at once for a network reason completes
+ * with that error; one refused for its arguments reports nothing.
+ *
+ * Context: process context.
+ */
+void wsp_notify_connect_done(struct wsp_sock *ws, int err)
+{
+	struct wsp_notify *n = &ws->notify;
+	struct sock *sk = ws->sock->sk;
+
+	spin_lock_bh(&n->lock);
+	if (!wsp_is_stream(sk)) {
+		n->connect_pending = false;
+		if (!err) {
+			n->connected = true;
+			wsp_event_locked(n, WSP_FD_CONNECT_BIT, 0);
+			wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
+		}
+	} else if (n->connect_pending &&
+		   READ_ONCE(sk->sk_state) == TCP_CLOSE) {
+		n->connect_pending = false;
+		if (err == -ENETUNREACH || err == -EHOSTUNREACH ||
+		    err == -ECONNREFUSED || err == -ETIMEDOUT)
+			wsp_event_locked(n, WSP_FD_CONNECT_BIT,
+					 wsp_wsa_error(-err));
+	}
+	spin_unlock_bh(&n->lock);
+}
+
+/**
+ * wsp_notify_set_nonblocking() - FIONBIO
+ * @ws: the socket
+ * @nonblocking: the mode
+ *
+ * Context: process context.
+ * Return: 0, or -EINVAL for blocking mode while a registration with a
+ * non-zero mask is active (whoever made it).
+ */
+int wsp_notify_set_nonblocking(struct wsp_sock *ws, bool nonblocking)
+{
+	struct wsp_notify *n = &ws->notify;
+	int ret = 0;
+
+	spin_lock_bh(&n->lock);
+	if (!nonblocking && n->kind != WSP_REG_NONE && n->mask)
+		ret = -EINVAL;
+	else
+		WRITE_ONCE(ws->nonblocking, nonblocking);
+	spin_unlock_bh(&n->lock);
+	return ret;
+}
+
+/**
+ * wsp_notify_get() - describe the registration (introspection)
+ * @ws: the socket
+ * @reg: out
+ *
+ * Context: process context.
+ */
+void wsp_notify_get(struct wsp_sock *ws, struct wsp_registration *reg)
+{
+	struct wsp_notify *n = &ws->notify;
+	struct pid *pid;
+
+	memset(reg, 0, sizeof(*reg));
+	spin_lock_bh(&n->lock);
+	reg->kind = n->kind;
+	reg->mask = n->mask;
+	reg->message = n->message;
+	reg->descriptor = n->descriptor;
+	reg->hwnd = n->hwnd;
+	reg->recorded = n->recorded;
+	reg->held = n->held;
+	pid = get_pid(n->pid);
+	spin_unlock_bh(&n->lock);
+
+	reg->pid = pid ? pid_vnr(pid) : 0;
+	put_pid(pid);
+}
+
+/**
+ * wsp_notify_init() - learn the TCP callbacks a fresh socket has
+ *
+ * Context: module init.
+ * Return: 0, or what creating a kernel TCP socket returns.
+ */
+int wsp_notify_init(void)
+{
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	if (err)
+		return err;
+	wsp_tcp_defaults.data_ready = sock->sk->sk_data_ready;
+	wsp_tcp_defaults.write_space = sock->sk->sk_write_space;
+	wsp_tcp_defaults.state_change = sock->sk->sk_state_change;
+	wsp_tcp_defaults.error_report = sock->sk->sk_error_report;
+	sock_release(sock);
+	return 0;
+}
