@@ -113,6 +113,17 @@ void wsp_window_ref(struct wsp_window *w);
 void wsp_window_unref(struct wsp_window *w);
 bool wsp_window_post(struct wsp_window *w, const struct wsp_message *msg);
 
+/* The socket callbacks notify.c hooks, and their type. */
+enum wsp_cb {
+	WSP_CB_DATA_READY,
+	WSP_CB_WRITE_SPACE,
+	WSP_CB_STATE_CHANGE,
+	WSP_CB_ERROR_REPORT,
+	WSP_CB_COUNT
+};
+
+typedef void (*wsp_sk_cb_t)(struct sock *sk);
+
 /**
  * struct wsp_notify - a socket's registration and network-event record
  * @lock: protects every field below (see notify.c)
@@ -134,13 +145,10 @@ bool wsp_window_post(struct wsp_window *w, const struct wsp_message *msg);
  * @close_error: the Winsock error FD_CLOSE carried
  * @send_blocked: a send failed with would-block; FD_WRITE when space
  *	returns
- * @orig_data_ready: the real socket's callbacks before they were hooked
- * @orig_write_space: likewise
- * @orig_state_change: likewise
- * @orig_error_report: likewise
+ * @orig: the real socket's callbacks before they were hooked
  */
 struct wsp_notify {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects all of struct wsp_notify */
 	u32 kind;
 	u32 mask;
 	u32 message;
@@ -158,10 +166,7 @@ struct wsp_notify {
 	bool peer_closed;
 	s32 close_error;
 	bool send_blocked;
-	void (*orig_data_ready)(struct sock *sk);
-	void (*orig_write_space)(struct sock *sk);
-	void (*orig_state_change)(struct sock *sk);
-	void (*orig_error_report)(struct sock *sk);
+	wsp_sk_cb_t orig[WSP_CB_COUNT];
 };
 
 /* socket.c: the socket object. */

@@ -72,12 +72,22 @@ struct wsp_reg_refs {
  * listener's sk_user_data is tagged NOCOPY, without its owner: until it is
  * wrapped, our callbacks chain to these.
  */
-static struct {
-	void (*data_ready)(struct sock *sk);
-	void (*write_space)(struct sock *sk);
-	void (*state_change)(struct sock *sk);
-	void (*error_report)(struct sock *sk);
-} wsp_tcp_defaults;
+static wsp_sk_cb_t wsp_tcp_defaults[WSP_CB_COUNT];
+
+/* The socket's slot for callback @cb. */
+static wsp_sk_cb_t *wsp_sk_slot(struct sock *sk, enum wsp_cb cb)
+{
+	switch (cb) {
+	case WSP_CB_DATA_READY:
+		return &sk->sk_data_ready;
+	case WSP_CB_WRITE_SPACE:
+		return &sk->sk_write_space;
+	case WSP_CB_STATE_CHANGE:
+		return &sk->sk_state_change;
+	default:
+		return &sk->sk_error_report;
+	}
+}
 
 /* The Winsock code an event carries for a Linux error. */
 static int wsp_wsa_error(int err)
@@ -248,32 +258,59 @@ static void wsp_on_state_locked(struct wsp_notify *n, struct sock *sk)
  * owner is an accepted child not yet wrapped, or one being detached: then
  * the callback in place, or the TCP default if that is ours, is chained.
  */
-#define WSP_CALLBACK(name, field, handler)				\
-static void name(struct sock *sk)					\
-{									\
-	void (*chain)(struct sock *sk);					\
-	struct wsp_sock *ws;						\
-									\
-	read_lock_bh(&sk->sk_callback_lock);				\
-	ws = __locked_read_sk_user_data_with_flags(sk, 0);		\
-	if (ws) {							\
-		chain = ws->notify.orig_##field;			\
-		spin_lock_bh(&ws->notify.lock);				\
-		handler(&ws->notify, sk);				\
-		spin_unlock_bh(&ws->notify.lock);			\
-	} else {							\
-		chain = READ_ONCE(sk->sk_##field);			\
-		if (chain == name)					\
-			chain = wsp_tcp_defaults.field;			\
-	}								\
-	read_unlock_bh(&sk->sk_callback_lock);				\
-	chain(sk);							\
+static void wsp_sk_data_ready(struct sock *sk);
+static void wsp_sk_write_space(struct sock *sk);
+static void wsp_sk_state_change(struct sock *sk);
+static void wsp_sk_error_report(struct sock *sk);
+
+static const wsp_sk_cb_t wsp_hooks[WSP_CB_COUNT] = {
+	[WSP_CB_DATA_READY]	= wsp_sk_data_ready,
+	[WSP_CB_WRITE_SPACE]	= wsp_sk_write_space,
+	[WSP_CB_STATE_CHANGE]	= wsp_sk_state_change,
+	[WSP_CB_ERROR_REPORT]	= wsp_sk_error_report,
+};
+
+static void wsp_callback(struct sock *sk, enum wsp_cb cb,
+			 void (*handler)(struct wsp_notify *n, struct sock *sk))
+{
+	wsp_sk_cb_t chain;
+	struct wsp_sock *ws;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	ws = __locked_read_sk_user_data_with_flags(sk, 0);
+	if (ws) {
+		chain = ws->notify.orig[cb];
+		spin_lock_bh(&ws->notify.lock);
+		handler(&ws->notify, sk);
+		spin_unlock_bh(&ws->notify.lock);
+	} else {
+		chain = READ_ONCE(*wsp_sk_slot(sk, cb));
+		if (chain == wsp_hooks[cb])
+			chain = wsp_tcp_defaults[cb];
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+	chain(sk);
 }
 
-WSP_CALLBACK(wsp_sk_data_ready, data_ready, wsp_on_readable_locked)
-WSP_CALLBACK(wsp_sk_write_space, write_space, wsp_on_writable_locked)
-WSP_CALLBACK(wsp_sk_state_change, state_change, wsp_on_state_locked)
-WSP_CALLBACK(wsp_sk_error_report, error_report, wsp_on_state_locked)
+static void wsp_sk_data_ready(struct sock *sk)
+{
+	wsp_callback(sk, WSP_CB_DATA_READY, wsp_on_readable_locked);
+}
+
+static void wsp_sk_write_space(struct sock *sk)
+{
+	wsp_callback(sk, WSP_CB_WRITE_SPACE, wsp_on_writable_locked);
+}
+
+static void wsp_sk_state_change(struct sock *sk)
+{
+	wsp_callback(sk, WSP_CB_STATE_CHANGE, wsp_on_state_locked);
+}
+
+static void wsp_sk_error_report(struct sock *sk)
+{
+	wsp_callback(sk, WSP_CB_ERROR_REPORT, wsp_on_state_locked);
+}
 
 /**
  * wsp_notify_attach() - hook a new socket object's real socket
@@ -289,27 +326,18 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
 {
 	struct wsp_notify *n = &ws->notify;
 	struct sock *sk = ws->sock->sk;
+	enum wsp_cb cb;
 
 	spin_lock_init(&n->lock);
 
 	write_lock_bh(&sk->sk_callback_lock);
-	if (parent) {
+	for (cb = 0; cb < WSP_CB_COUNT; cb++) {
 		/* Cloned from the listener: restore the protocol's own. */
-		n->orig_data_ready = parent->notify.orig_data_ready;
-		n->orig_write_space = parent->notify.orig_write_space;
-		n->orig_state_change = parent->notify.orig_state_change;
-		n->orig_error_report = parent->notify.orig_error_report;
-	} else {
-		n->orig_data_ready = sk->sk_data_ready;
-		n->orig_write_space = sk->sk_write_space;
-		n->orig_state_change = sk->sk_state_change;
-		n->orig_error_report = sk->sk_error_report;
+		n->orig[cb] = parent ? parent->notify.orig[cb] :
+				       *wsp_sk_slot(sk, cb);
+		WRITE_ONCE(*wsp_sk_slot(sk, cb), wsp_hooks[cb]);
 	}
 	__rcu_assign_sk_user_data_with_flags(sk, ws, SK_USER_DATA_NOCOPY);
-	WRITE_ONCE(sk->sk_data_ready, wsp_sk_data_ready);
-	WRITE_ONCE(sk->sk_write_space, wsp_sk_write_space);
-	WRITE_ONCE(sk->sk_state_change, wsp_sk_state_change);
-	WRITE_ONCE(sk->sk_error_report, wsp_sk_error_report);
 	write_unlock_bh(&sk->sk_callback_lock);
 
 	if (!parent)
@@ -386,16 +414,12 @@ void wsp_notify_detach(struct wsp_sock *ws)
 	struct wsp_notify *n = &ws->notify;
 	struct sock *sk = ws->sock->sk;
 	struct wsp_reg_refs refs;
+	enum wsp_cb cb;
 
 	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_data_ready == wsp_sk_data_ready)
-		WRITE_ONCE(sk->sk_data_ready, n->orig_data_ready);
-	if (sk->sk_write_space == wsp_sk_write_space)
-		WRITE_ONCE(sk->sk_write_space, n->orig_write_space);
-	if (sk->sk_state_change == wsp_sk_state_change)
-		WRITE_ONCE(sk->sk_state_change, n->orig_state_change);
-	if (sk->sk_error_report == wsp_sk_error_report)
-		WRITE_ONCE(sk->sk_error_report, n->orig_error_report);
+	for (cb = 0; cb < WSP_CB_COUNT; cb++)
+		if (*wsp_sk_slot(sk, cb) == wsp_hooks[cb])
+			WRITE_ONCE(*wsp_sk_slot(sk, cb), n->orig[cb]);
 	rcu_assign_sk_user_data(sk, NULL);
 	write_unlock_bh(&sk->sk_callback_lock);
 
@@ -745,16 +769,15 @@ void wsp_notify_get(struct wsp_sock *ws, struct wsp_registration *reg)
 int wsp_notify_init(void)
 {
 	struct socket *sock;
+	enum wsp_cb cb;
 	int err;
 
 	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
 			       &sock);
 	if (err)
 		return err;
-	wsp_tcp_defaults.data_ready = sock->sk->sk_data_ready;
-	wsp_tcp_defaults.write_space = sock->sk->sk_write_space;
-	wsp_tcp_defaults.state_change = sock->sk->sk_state_change;
-	wsp_tcp_defaults.error_report = sock->sk->sk_error_report;
+	for (cb = 0; cb < WSP_CB_COUNT; cb++)
+		wsp_tcp_defaults[cb] = *wsp_sk_slot(sock->sk, cb);
 	sock_release(sock);
 	return 0;
 }

@@ -47,7 +47,7 @@
  */
 struct wsp_window {
 	refcount_t ref;
-	spinlock_t lock;
+	spinlock_t lock;	/* protects the ring and the counters */
 	wait_queue_head_t wait;
 	struct wsp_message *ring;
 	u32 limit;
