@@ -61,13 +61,14 @@ static inline uint16_t wsp_port(const struct wsp_sockaddr *a)
 	return ntohs(sin->sin_port);	/* same offset in sockaddr_in6 */
 }
 
+/* An address ioctl; @addr is read only by the ioctls that take one. */
 static inline int wsp_addr_ioctl(int fd, unsigned long cmd,
 				 struct wsp_sockaddr *addr)
 {
 	struct wsp_addr_args a = { 0 };
 	int ret;
 
-	if (addr)
+	if (addr && (cmd == WSP_IOC_BIND || cmd == WSP_IOC_CONNECT))
 		a.addr = *addr;
 	ret = ioctl(fd, cmd, &a);
 	if (ret < 0)
