@@ -593,7 +593,7 @@ int wsp_notify_enum(struct wsp_sock *ws, int eventfd, s32 *events,
 {
 	struct wsp_notify *n = &ws->notify;
 	struct file *file = NULL;
-	u32 out = 0;
+	unsigned long out = 0;
 	int bit;
 
 	if (eventfd != -1) {
@@ -606,7 +606,7 @@ int wsp_notify_enum(struct wsp_sock *ws, int eventfd, s32 *events,
 	if (n->kind == WSP_REG_EVENT) {
 		out = n->recorded & n->mask;
 		n->recorded &= ~out;
-		for_each_set_bit(bit, (unsigned long *)&out, WSP_FD_MAX_EVENTS)
+		for_each_set_bit(bit, &out, WSP_FD_MAX_EVENTS)
 			errors[bit] = n->errors[bit];
 	}
 	if (file)
