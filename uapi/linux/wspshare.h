@@ -54,15 +54,16 @@
  *
  * Errors common to every ioctl:
  *
- * ======= ===========================================================
- * ENOTTY  unknown ioctl number, or the right number with the wrong
- *         direction bits, or an ioctl sent to the wrong kind of file
- * EFAULT  the struct pointer (or a pointer inside it) is not readable
- *         or writable
- * EINVAL  struct too small, unknown flag, non-zero reserved field,
- *         value out of range
- * E2BIG   struct larger than the module knows, with non-zero tail
- * ======= ===========================================================
+ * ======== ==========================================================
+ * ENOTTY   unknown ioctl number, or the right number with the wrong
+ *          direction bits, or an ioctl sent to the wrong kind of file
+ * ENOTSOCK a descriptor's ioctl sent to /dev/wspshare or to a window
+ * EFAULT   the struct pointer (or a pointer inside it) is not readable
+ *          or writable
+ * EINVAL   struct too small, unknown flag, non-zero reserved field,
+ *          value out of range
+ * E2BIG    struct larger than the module knows, with non-zero tail
+ * ======== ==========================================================
  */
 
 /**
