@@ -49,6 +49,21 @@ else
 	say "WSP-INSMOD $?"
 fi
 
+# A kernel with kmemleak (the debug kernel): scan once objects are old
+# enough to be reported (5 s), and show what it found.
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	leaks=$(cat /sys/kernel/debug/kmemleak)
+	if [ -n "$leaks" ]; then
+		say "WSP-KMEMLEAK found leaks:"
+		echo "$leaks" >&3
+	else
+		say "WSP-KMEMLEAK clean"
+	fi
+fi
+
 dmesg >/dev/ttyS2
 say "WSP-DONE"
 # Closing the port waits until its output has drained.

@@ -4,7 +4,11 @@
 # initramfs, load wspshare.ko, run the given static programs, and judge the
 # run.
 #
-# usage: vm-run.sh -k KVER -m MODULE.ko -o OUTDIR [-t SECONDS] PROG[:ARGS]...
+# usage: vm-run.sh -k KVER [-K BZIMAGE] -m MODULE.ko -o OUTDIR [-t SECONDS]
+#                  PROG[:ARGS]...
+#
+# KVER names an installed Debian kernel (/boot/vmlinuz-KVER); -K boots
+# another image instead (the debug kernel), KVER then only names the run.
 #
 # OUTDIR receives console.log (the kernel console), result.log (the
 # programs' output between WSP-RUN/WSP-EXIT markers), kernel.log (dmesg at
@@ -15,19 +19,20 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kver= module= out= timeout=${WSP_VM_TIMEOUT:-180}
-while getopts k:m:o:t: opt; do
+kver= kernel= module= out= timeout=${WSP_VM_TIMEOUT:-180}
+while getopts k:K:m:o:t: opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
+	K) kernel=$OPTARG ;;
 	m) module=$OPTARG ;;
 	o) out=$OPTARG ;;
 	t) timeout=$OPTARG ;;
-	*) die "usage: vm-run.sh -k KVER -m MODULE.ko -o OUTDIR [-t SECONDS] PROG..." ;;
+	*) die "usage: vm-run.sh -k KVER [-K BZIMAGE] -m MODULE.ko -o OUTDIR [-t SECONDS] PROG..." ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ -n "$kver" ] && [ -n "$module" ] && [ -n "$out" ] || die "-k, -m and -o are required"
-kernel=/boot/vmlinuz-$kver
+kernel=${kernel:-/boot/vmlinuz-$kver}
 [ -r "$kernel" ] || die "no kernel image $kernel"
 [ -f "$module" ] || die "no module $module"
 busybox=/bin/busybox	# busybox-static's; the initramfs has no libc
@@ -83,6 +88,9 @@ grep -q '^WSP-BOOT' "$out/result.log" ||
 	problems+=("the VM never reached /init (see $out/console.log)")
 if grep -q '^WSP-INSMOD [1-9]' "$out/result.log"; then
 	problems+=("insmod wspshare.ko failed")
+fi
+if grep -q '^WSP-KMEMLEAK found' "$out/result.log"; then
+	problems+=("kmemleak found leaks (see $out/result.log)")
 fi
 if grep -q '^WSP-RMMOD [1-9]' "$out/result.log"; then
 	problems+=("rmmod wspshare failed after the tests (a leaked reference?)")
