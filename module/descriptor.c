@@ -241,7 +241,7 @@ static long wsp_desc_get_registration(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_registration *reg = arg;
 
-	if (reg->flags)
+	if (reg->flags || reg->__reserved)
 		return -EINVAL;
 	wsp_notify_get(wsp_desc_sock(call), reg);
 	return 0;

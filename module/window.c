@@ -161,6 +161,26 @@ static u32 wsp_window_take(struct wsp_window *w, struct wsp_message *out,
 	return n;
 }
 
+/*
+ * Put back at the head the @n messages just taken (their copy to user
+ * space failed), as far as posts since have left room.
+ */
+static void wsp_window_unget(struct wsp_window *w,
+			     const struct wsp_message *msgs, u32 n)
+{
+	u32 room;
+
+	spin_lock_irq(&w->lock);
+	room = min(n, w->limit - w->count);
+	w->dropped += n - room;
+	while (room--) {
+		w->head = (w->head + w->limit - 1) % w->limit;
+		w->ring[w->head] = msgs[room];
+		w->count++;
+	}
+	spin_unlock_irq(&w->lock);
+}
+
 static bool wsp_window_has_message(struct wsp_window *w)
 {
 	return READ_ONCE(w->count) != 0;
@@ -168,7 +188,8 @@ static bool wsp_window_has_message(struct wsp_window *w)
 
 /*
  * read(): whole messages only (a buffer smaller than one gets EINVAL);
- * waits for the first unless the file is non-blocking.
+ * waits for the first unless the file is non-blocking. Messages that
+ * cannot be copied out go back to the head of the queue.
  */
 static ssize_t wsp_window_read(struct file *file, char __user *buf,
 			       size_t len, loff_t *ppos)
@@ -197,9 +218,10 @@ static ssize_t wsp_window_read(struct file *file, char __user *buf,
 				return err;
 			continue;
 		}
-		/* Messages taken and not copied are lost to a bad buffer. */
-		if (copy_to_user(buf + done, batch, n * sizeof(batch[0])))
+		if (copy_to_user(buf + done, batch, n * sizeof(batch[0]))) {
+			wsp_window_unget(w, batch, n);
 			return done ? done : -EFAULT;
+		}
 		done += n * sizeof(batch[0]);
 	}
 	return done;
@@ -218,7 +240,7 @@ static long wsp_window_info(struct wsp_ioctl_call *call, void *arg)
 	struct wsp_window *w = call->file->private_data;
 	struct wsp_window_info *info = arg;
 
-	if (info->flags)
+	if (info->flags || info->__reserved)
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	spin_lock_irq(&w->lock);

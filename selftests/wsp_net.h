@@ -233,6 +233,7 @@ struct wsp_counters {
 	long sockets;
 	long descriptors;
 	long pending_duplicates;
+	long windows;
 };
 
 /* 0, or -errno when the counters cannot be read. */
@@ -252,6 +253,8 @@ static inline int wsp_read_counters(struct wsp_counters *c)
 			c->descriptors = value;
 		else if (!strcmp(name, "pending_duplicates"))
 			c->pending_duplicates = value;
+		else if (!strcmp(name, "windows"))
+			c->windows = value;
 	}
 	fclose(f);
 	return 0;

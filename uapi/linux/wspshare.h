@@ -392,8 +392,8 @@ struct wsp_socket_info {
  *
  * Used by %WSP_IOC_WINDOW on /dev/wspshare, which returns the window's
  * file descriptor (the HWND). read() on it returns whole struct
- * wsp_message records, oldest first; poll() reports POLLIN while one is
- * queued.
+ * wsp_message records, oldest first (EFAULT leaves them queued); poll()
+ * reports POLLIN while one is queued.
  */
 struct wsp_window_args {
 	__u32 flags;
@@ -422,7 +422,7 @@ struct wsp_message {
  * @flags: must be 0
  * @limit: out: the queue's limit
  * @queued: out: messages waiting to be read
- * @__reserved: 0
+ * @__reserved: must be 0
  * @posted: out: messages posted since creation (queued or dropped)
  * @dropped: out: messages dropped because the queue was full
  */
@@ -507,7 +507,7 @@ struct wsp_enum_events_args {
  * @message: out: async-select's message number
  * @pid: out: the registering process, as the caller's pid namespace sees
  *	it (0 if it is not visible there)
- * @__reserved: 0
+ * @__reserved: must be 0
  * @descriptor: out: the descriptor number it registered through
  * @hwnd: out: async-select's window, as the registering process named it
  * @recorded: out: the events in the record now (not cleared)
