@@ -398,6 +398,9 @@ static void wsp_reg_take_locked(struct wsp_notify *n,
 	n->pid = NULL;
 	n->kind = WSP_REG_NONE;
 	n->mask = 0;
+	n->message = 0;
+	n->hwnd = 0;
+	n->descriptor = 0;
 }
 
 /**
