@@ -196,7 +196,8 @@ int main(void)
 	struct wsp_duplicate_args da = { 0 };
 	struct wsp_version v = { 0 };
 	int a_to_b[2], b_to_a[2];
-	int sock, peer, window, status, after;
+	int sock, peer, window, status, after, queued;
+	struct pollfd pfd;
 	pid_t b;
 	char c;
 
@@ -248,6 +249,11 @@ int main(void)
 	if (write(peer, "hello", 5) != 5)
 		die("peer write");
 	say("peer", "sends 5 bytes");
+	/* The data is there (FD_READ has happened) before A looks. */
+	pfd = (struct pollfd) { .fd = sock, .events = POLLIN };
+	if (poll(&pfd, 1, 5000) != 1 || ioctl(sock, FIONREAD, &queued) < 0)
+		die("poll");
+	say("A", "the socket has %d bytes waiting", queued);
 	if (write(a_to_b[1], "g", 1) != 1 || read(b_to_a[0], &c, 1) != 1)
 		die("pipe");
 	after = drain_window("A", window);
