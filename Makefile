@@ -6,6 +6,8 @@
 #   make                  the module against KDIR, the tests and the demo
 #   make check            everything, tested in a VM on Debian's 6.1 and 6.12
 #   make check KERNELS=6.12
+#   make check-debug      the tests, stress and fuzzing under KASAN, lockdep,
+#                         kmemleak (a debug kernel, built once into a cache)
 #   make demo             the demo in a VM on the newest installed kernel
 #   make style            checkpatch --strict on the module and the uapi
 #   make sparse           the module with sparse (C=2) and W=1 against KDIR
@@ -56,6 +58,9 @@ $(CHECKPATCH):
 check:
 	scripts/check.sh $(KERNELS)
 
+check-debug:
+	scripts/check-debug.sh
+
 demo:
 	scripts/demo.sh
 
@@ -65,4 +70,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all module sparse modules_install programs selftests demo-program \
-	style check demo clean
+	style check check-debug demo clean

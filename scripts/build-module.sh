@@ -4,12 +4,15 @@
 # a private copy of the sources under build/KVER so that several kernels'
 # objects never mix. Any compiler or sparse warning fails the build.
 #
-# usage: build-module.sh KVER     -> build/KVER/module/wspshare.ko
+# usage: build-module.sh KVER [KDIR]   -> build/KVER/module/wspshare.ko
+#
+# KDIR defaults to the installed kernel's /lib/modules/KVER/build; give it
+# for a kernel built elsewhere (the debug kernel), KVER then only names it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kver=${1:?usage: build-module.sh KVER}
-kdir=/lib/modules/$kver/build
+kver=${1:?usage: build-module.sh KVER [KDIR]}
+kdir=${2:-/lib/modules/$kver/build}
 [ -f "$kdir/Makefile" ] || die "no headers for $kver in $kdir"
 dir=$WSP_BUILD/$kver
 # Never call Kbuild without a module directory: it would clean the headers.

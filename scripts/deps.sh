@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install the Debian 12 packages that building and testing wspshare need.
 # As root it runs apt-get; otherwise it prints the command and fails.
+#
+# usage: deps.sh [debug]   (debug: also what building a kernel needs)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,6 +16,9 @@ packages=(
 	linux-source-6.12			# kselftest harness, checkpatch
 	sparse					# make C=2
 )
+if [ "${1:-}" = debug ]; then
+	packages+=(flex bison bc libelf-dev libssl-dev)	# the debug kernel
+fi
 
 missing=()
 for p in "${packages[@]}"; do

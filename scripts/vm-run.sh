@@ -100,7 +100,7 @@ if grep -q '^WSP-BOOT' "$out/result.log" && ! grep -q '^WSP-DONE' "$out/result.l
 	problems+=("the VM stopped before the end${last:+, during $last}")
 fi
 
-bad='BUG:|WARNING:|Oops|general protection|KASAN|kmemleak: .*(suspected|leak)|unreferenced object|possible recursive locking|circular locking|suspicious RCU usage|Kernel panic|hung_task|soft lockup|Call Trace:'
+bad='BUG:|WARNING:|Oops|general protection|KASAN|kmemleak: [0-9]+ new suspected memory leaks|unreferenced object|possible recursive locking|circular locking|suspicious RCU usage|Kernel panic|hung_task|soft lockup|Call Trace:'
 # kernel.log is the whole log when the guest lived to dump it; else only
 # what reached the console.
 klog=$out/kernel.log

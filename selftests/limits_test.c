@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * limits_test - what no user can make the module do: hold descriptors or
+ * windows beyond RLIMIT_NOFILE, hand a socket to a process it was not
+ * made for, reach across network or pid namespaces, leak a kernel
+ * pointer, or be unloaded while it holds anything.
+ *
+ * The bounds of window queues and pending duplications are tested where
+ * those objects are (window_test, dup_test); this file tests the rest.
+ * It runs as root in the test VM (setuid, unshare, delete_module).
+ */
+#include <ctype.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "wsp_notify.h"
+
+#define NOBODY 65534
+
+/* delete_module(2) as rmmod calls it: 0 or -errno. */
+static int try_unload(void)
+{
+	return syscall(SYS_delete_module, "wspshare", O_NONBLOCK) ? -errno : 0;
+}
+
+static int module_loaded(void)
+{
+	return access("/sys/module/wspshare", F_OK) == 0;
+}
+
+/* Run @fn in a child; its exit status (0 is success). */
+static int in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+FIXTURE(lim) {
+	int dev;
+};
+
+FIXTURE_SETUP(lim)
+{
+	const char *why = NULL;
+	int skip;
+
+	self->dev = wsp_open_device(&why, &skip);
+	if (self->dev < 0 && skip)
+		SKIP(return, "%s", why);
+	ASSERT_LE(0, self->dev) TH_LOG("open: %s", why);
+}
+
+FIXTURE_TEARDOWN(lim)
+{
+	if (self->dev >= 0)
+		close(self->dev);
+}
+
+/* The lowest descriptor number not in use. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/* Set RLIMIT_NOFILE so that the numbers from @base on are out of reach. */
+static int limit_fds_below(int base)
+{
+	struct rlimit rl;
+
+	if (base < 0 || getrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	rl.rlim_cur = base;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* Lower RLIMIT_NOFILE so that exactly @free more descriptors fit. */
+static int leave_free_fds(int free)
+{
+	int base = lowest_free_fd();
+
+	return base < 0 ? -1 : limit_fds_below(base + free);
+}
+
+TEST_F(lim, rlimit_nofile_bounds_sockets)
+{
+	int a, b;
+
+	ASSERT_EQ(0, leave_free_fds(2));
+	a = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	b = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0, 0);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	EXPECT_EQ(-EMFILE, wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0));
+	close(b);
+	b = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0, 0);
+	EXPECT_LE(0, b);
+	close(a);
+	close(b);
+}
+
+TEST_F(lim, rlimit_nofile_bounds_windows)
+{
+	int w;
+
+	ASSERT_EQ(0, leave_free_fds(1));
+	w = wsp_window(self->dev, 0, 0);
+	ASSERT_LE(0, w);
+	EXPECT_EQ(-EMFILE, wsp_window(self->dev, 0, 0));
+	close(w);
+}
+
+/* Accept finds no descriptor: EMFILE, and the connection stays queued. */
+TEST_F(lim, rlimit_nofile_accept_keeps_connection)
+{
+	struct wsp_sockaddr addr;
+	int l, c, s, base;
+
+	l = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_SOCK_NONBLOCK);
+	ASSERT_LE(0, l);
+	wsp_loopback(&addr, AF_INET, 0);
+	ASSERT_EQ(0, wsp_bind(l, &addr));
+	ASSERT_EQ(0, wsp_listen(l, 4));
+	ASSERT_EQ(0, wsp_getsockname(l, &addr));
+	c = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, wsp_connect(c, &addr));
+	ASSERT_EQ(1, wsp_wait_readable(l, 5000));
+
+	base = lowest_free_fd();
+	ASSERT_EQ(0, limit_fds_below(base));
+	EXPECT_EQ(-EMFILE, wsp_accept(l, NULL));
+	ASSERT_EQ(0, limit_fds_below(base + 1));
+	s = wsp_accept(l, NULL);
+	EXPECT_LE(0, s);
+	close(s);
+	close(c);
+	close(l);
+}
+
+struct redeem_arg {
+	struct wsp_protocol_info info;
+	uid_t uid;
+};
+
+/* In a child: become @uid, then redeem; 0 if redeemed, else the errno. */
+static int redeem_as(void *p)
+{
+	struct redeem_arg *arg = p;
+	struct wsp_redeem_args ra = { .info = arg->info };
+	int dev, fd;
+
+	if (arg->uid && setuid(arg->uid))
+		return 100;
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return 101;
+	fd = ioctl(dev, WSP_IOC_REDEEM, &ra);
+	return fd < 0 ? errno : 0;
+}
+
+/* Another user's process, not the target, cannot redeem. */
+TEST_F(lim, token_not_redeemable_by_other_user)
+{
+	struct wsp_duplicate_args da = { .pid = getpid() };
+	struct redeem_arg arg = { .uid = NOBODY };
+	struct wsp_redeem_args ra = { 0 };
+	int s, d;
+
+	s = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ioctl(s, WSP_IOC_DUPLICATE, &da));
+	arg.info = da.info;
+	EXPECT_EQ(EPERM, in_child(redeem_as, &arg));
+	/* Still pending for the process it was made for. */
+	ra.info = da.info;
+	d = ioctl(self->dev, WSP_IOC_REDEEM, &ra);
+	EXPECT_LE(0, d);
+	close(d);
+	close(s);
+}
+
+/* The target process may redeem after it became another user. */
+static int target_changes_user(void *p)
+{
+	struct redeem_arg *arg = p;
+	int pipefd = (int)arg->uid;	/* reused: the pipe to read from */
+
+	arg->uid = NOBODY;
+	if (read(pipefd, &arg->info, sizeof(arg->info)) != sizeof(arg->info))
+		return 102;
+	return redeem_as(arg);
+}
+
+TEST_F(lim, token_follows_target_process_not_user)
+{
+	struct wsp_duplicate_args da = { 0 };
+	struct redeem_arg arg = { 0 };
+	int p[2], s, status;
+	pid_t child;
+
+	s = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, pipe(p));
+	arg.uid = p[0];
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(target_changes_user(&arg));
+	da.pid = child;
+	ASSERT_EQ(0, ioctl(s, WSP_IOC_DUPLICATE, &da));
+	ASSERT_EQ(sizeof(da.info), write(p[1], &da.info, sizeof(da.info)));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(p[0]);
+	close(p[1]);
+	close(s);
+}
+
+/* In a new pid namespace: a pid outside it does not resolve. */
+static int duplicate_from_new_pidns(void *p)
+{
+	struct wsp_duplicate_args da = { .pid = *(pid_t *)p };
+	int dev, s, status;
+	pid_t inner;
+
+	if (unshare(CLONE_NEWPID))
+		return 110;
+	inner = fork();		/* the first child is the namespace's init */
+	if (inner < 0)
+		return 111;
+	if (inner == 0) {
+		dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		s = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, 0);
+		if (dev < 0 || s < 0)
+			_exit(112);
+		_exit(ioctl(s, WSP_IOC_DUPLICATE, &da) < 0 ? errno : 0);
+	}
+	if (waitpid(inner, &status, 0) != inner || !WIFEXITED(status))
+		return 113;
+	return WEXITSTATUS(status);
+}
+
+TEST_F(lim, pid_outside_namespace_esrch)
+{
+	pid_t outside = getpid();
+
+	EXPECT_EQ(ESRCH, in_child(duplicate_from_new_pidns, &outside));
+}
+
+/* In a new network namespace: connect to @port on 127.0.0.1; the errno. */
+struct netns_arg {
+	struct wsp_sockaddr addr;
+	int redeemed;		/* a descriptor made in the parent's namespace */
+};
+
+static int connect_from_new_netns(void *p)
+{
+	struct netns_arg *arg = p;
+	int dev, s, err;
+
+	if (unshare(CLONE_NEWNET))
+		return 120;
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return 121;
+	if (arg->redeemed >= 0) {
+		/* Made before unshare: it lives in the parent's namespace. */
+		err = wsp_connect(arg->redeemed, &arg->addr);
+		return err ? -err : 0;
+	}
+	s = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, 0);
+	if (s < 0)
+		return 122;
+	err = wsp_connect(s, &arg->addr);
+	return err ? -err : 0;
+}
+
+TEST_F(lim, socket_lives_in_creators_netns)
+{
+	struct netns_arg arg = { .redeemed = -1 };
+	int l, err;
+
+	l = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	ASSERT_LE(0, l);
+	wsp_loopback(&arg.addr, AF_INET, 0);
+	ASSERT_EQ(0, wsp_bind(l, &arg.addr));
+	ASSERT_EQ(0, wsp_listen(l, 4));
+	ASSERT_EQ(0, wsp_getsockname(l, &arg.addr));
+
+	/* Created in a new namespace: its loopback is down and empty. */
+	err = in_child(connect_from_new_netns, &arg);
+	EXPECT_TRUE(err == ENETUNREACH || err == ECONNREFUSED)
+		TH_LOG("connect from a new netns gave %d", err);
+
+	/* Created here, used from there: still this namespace's socket. */
+	arg.redeemed = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	ASSERT_LE(0, arg.redeemed);
+	EXPECT_EQ(0, in_child(connect_from_new_netns, &arg));
+	close(arg.redeemed);
+	close(l);
+}
+
+/* No 16-digit hex number of the kernel half (0xffff8...) in @text. */
+static int has_kernel_pointer(const char *text)
+{
+	const char *p;
+
+	for (p = text; *p; p++) {
+		if (!strncasecmp(p, "ffff8", 5) || !strncasecmp(p, "ffff9", 5) ||
+		    !strncasecmp(p, "ffffa", 5) || !strncasecmp(p, "ffffb", 5) ||
+		    !strncasecmp(p, "ffffc", 5) || !strncasecmp(p, "ffffd", 5) ||
+		    !strncasecmp(p, "ffffe", 5) || !strncasecmp(p, "ffffffff8", 9))
+			return 1;
+	}
+	return 0;
+}
+
+static int read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return 0;
+}
+
+static int is_kernel_address(unsigned long long v)
+{
+	return v >= 0xffff800000000000ull;
+}
+
+TEST_F(lim, nothing_leaks_a_kernel_pointer)
+{
+	struct wsp_duplicate_args da = { .pid = getpid() };
+	struct wsp_registration reg;
+	struct wsp_socket_info info;
+	char path[64], text[4096];
+	int s, w, efd;
+
+	s = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	w = wsp_window(self->dev, WSP_WINDOW_NONBLOCK, 0);
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, s);
+	ASSERT_LE(0, w);
+	ASSERT_LE(0, efd);
+
+	ASSERT_EQ(0, wsp_info(s, &info));
+	EXPECT_FALSE(is_kernel_address(info.socket_id));
+	ASSERT_EQ(0, ioctl(s, WSP_IOC_DUPLICATE, &da));
+	EXPECT_FALSE(is_kernel_address(da.info.token_id));
+	ASSERT_EQ(0, wsp_async_select(s, w, 7, WSP_FD_READ));
+	ASSERT_EQ(0, wsp_get_registration(s, &reg));
+	EXPECT_FALSE(is_kernel_address(reg.descriptor));
+	EXPECT_FALSE(is_kernel_address(reg.hwnd));
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", s);
+	ASSERT_EQ(0, read_text(path, text, sizeof(text)));
+	EXPECT_NE(NULL, strstr(text, "wsp-socket-id:"));
+	EXPECT_FALSE(has_kernel_pointer(text)) TH_LOG("%s", text);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", w);
+	ASSERT_EQ(0, read_text(path, text, sizeof(text)));
+	EXPECT_FALSE(has_kernel_pointer(text)) TH_LOG("%s", text);
+	ASSERT_EQ(0, read_text(WSP_COUNTERS_PATH, text, sizeof(text)));
+	EXPECT_FALSE(has_kernel_pointer(text)) TH_LOG("%s", text);
+
+	close(efd);
+	close(w);
+	close(s);
+}
+
+/*
+ * Unloading is refused while the module holds anything for user space.
+ * Each case closes everything but one object (even /dev/wspshare itself),
+ * tries, and keeps the module loaded for the next tests.
+ */
+static int unload_refused_holding(int kind)
+{
+	struct wsp_duplicate_args da = { 0 };
+	int dev, s = -1, w = -1, p[2], err;
+	pid_t target = -1;
+	char c;
+
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return 130;
+	if (kind == 0) {
+		s = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, 0);
+	} else if (kind == 1) {
+		w = wsp_window(dev, 0, 0);
+	} else {
+		/* A token for a live process, its socket's descriptors closed. */
+		if (pipe(p))
+			return 131;
+		target = fork();
+		if (target == 0) {
+			close(p[1]);
+			_exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+		}
+		close(p[0]);
+		s = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, 0);
+		da.pid = target;
+		if (s < 0 || ioctl(s, WSP_IOC_DUPLICATE, &da))
+			return 132;
+		close(s);
+		s = -1;
+	}
+	close(dev);
+
+	err = try_unload();
+	if (!module_loaded())
+		return 133;	/* unloaded while holding: the bug */
+
+	if (s >= 0)
+		close(s);
+	if (w >= 0)
+		close(w);
+	if (target > 0) {
+		if (write(p[1], "x", 1) != 1)
+			return 134;
+		waitpid(target, NULL, 0);
+	}
+	return err == -EAGAIN || err == -EBUSY ? 0 : 135;
+}
+
+static int hold_descriptor(void *p)
+{
+	return unload_refused_holding(0);
+}
+
+static int hold_window(void *p)
+{
+	return unload_refused_holding(1);
+}
+
+static int hold_token(void *p)
+{
+	return unload_refused_holding(2);
+}
+
+TEST(unload_refused_while_a_descriptor_exists)
+{
+	if (!module_loaded())
+		SKIP(return, "wspshare module not loaded");
+	EXPECT_EQ(0, in_child(hold_descriptor, NULL));
+	EXPECT_TRUE(module_loaded());
+}
+
+TEST(unload_refused_while_a_window_exists)
+{
+	if (!module_loaded())
+		SKIP(return, "wspshare module not loaded");
+	EXPECT_EQ(0, in_child(hold_window, NULL));
+	EXPECT_TRUE(module_loaded());
+}
+
+TEST(unload_refused_while_a_token_is_pending)
+{
+	if (!module_loaded())
+		SKIP(return, "wspshare module not loaded");
+	EXPECT_EQ(0, in_child(hold_token, NULL));
+	EXPECT_TRUE(module_loaded());
+}
+
+TEST_HARNESS_MAIN
