@@ -46,6 +46,11 @@ WSP_HIDDEN int wsp_addr_out(const struct wsp_sockaddr *in,
 			    struct sockaddr *name, int *namelen);
 WSP_HIDDEN int wsp_sockaddr_size(int family);
 
+/* protocol.c: WSPSocket's redemption half. */
+WSP_HIDDEN SOCKET wsp_redeem(int af, int type, int protocol,
+			     const WSAPROTOCOL_INFOW *pi, unsigned int flags,
+			     int *lpErrno);
+
 /* A call that returns -1/errno, as -errno. */
 static inline int wsp_neg_errno(int ret)
 {

@@ -124,9 +124,6 @@ static int wsp_pick(int given, int recorded, int wildcard_ok)
  * write, a token already redeemed or made for another process: WSAEINVAL
  * (the token stays pending when only af/type/protocol were wrong).
  */
-WSP_HIDDEN SOCKET wsp_redeem(int af, int type, int protocol,
-			     const WSAPROTOCOL_INFOW *pi, unsigned int flags,
-			     int *lpErrno);
 SOCKET wsp_redeem(int af, int type, int protocol, const WSAPROTOCOL_INFOW *pi,
 		  unsigned int flags, int *lpErrno)
 {

@@ -12,11 +12,6 @@
 
 #include "internal.h"
 
-/* protocol.c: WSPSocket's redemption half. */
-WSP_HIDDEN SOCKET wsp_redeem(int af, int type, int protocol,
-			     const WSAPROTOCOL_INFOW *info, unsigned int flags,
-			     int *lpErrno);
-
 /*
  * /dev/wspshare, opened on first use and kept. The open is lock-free: a
  * thread that loses the race closes its own fd. A failed open (no module)
