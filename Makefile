@@ -3,7 +3,13 @@
 # wspshare: the user-facing targets. The module itself is built by Kbuild
 # (./Kbuild and module/Kbuild); this file only calls it.
 #
-#   make                  the module against KDIR, the tests and the demo
+#   make                  the module against KDIR, libwsp, the tests, the
+#                         examples and the demo
+#   make lib              libwsp.so and libwsp.a into build/lib
+#   make install          libwsp's headers, libraries and wsp.pc
+#                         (PREFIX=/usr/local, DESTDIR=); make uninstall
+#   make oot              install into build/stage and build a program
+#                         against it with pkg-config, as a user would
 #   make check            everything, tested in a VM on Debian's 6.1 and 6.12
 #   make check KERNELS=6.12
 #   make check-debug      the tests, stress and fuzzing under KASAN, lockdep,
@@ -23,6 +29,12 @@ KSRC := $(BUILD)/linux-source
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 STYLE_FILES := $(wildcard module/*.c module/*.h) uapi/linux/wspshare.h
 
+# Where `make install` puts libwsp.
+PREFIX ?= /usr/local
+DESTDIR ?=
+# The staged install that `make oot` builds against.
+STAGE := $(BUILD)/stage
+
 all: module programs
 
 module:
@@ -38,10 +50,33 @@ sparse:
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 
-programs: selftests demo-program
+programs: lib selftests demo-program examples oot
 
-selftests:
+lib:
+	$(MAKE) -C lib OUTPUT=$(BUILD)/lib
+
+install uninstall:
+	$(MAKE) -C lib OUTPUT=$(BUILD)/lib PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) $@
+
+examples: lib
+	$(MAKE) -C examples OUTPUT=$(BUILD)/examples
+
+selftests: lib
 	$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests KSRC=$(KSRC)
+
+# A program outside the tree, built only with what `make install` put in
+# the stage and what pkg-config says: static (it runs in the test VM) and
+# shared (linked only, to check the shared flags).
+OOT_PC = PKG_CONFIG_SYSROOT_DIR=$(STAGE) PKG_CONFIG_LIBDIR=$(STAGE)/usr/lib/pkgconfig \
+	 pkg-config
+oot: lib
+	rm -rf $(STAGE)
+	$(MAKE) -C lib OUTPUT=$(BUILD)/lib PREFIX=/usr DESTDIR=$(STAGE) install
+	@mkdir -p $(BUILD)/oot
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/oot/wsp-oot lib/tests/oot.c \
+		$$($(OOT_PC) --static --cflags --libs wsp) -static
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/oot/wsp-oot-shared lib/tests/oot.c \
+		$$($(OOT_PC) --cflags --libs wsp)
 
 demo-program: $(BUILD)/demo/wspdemo
 
@@ -70,4 +105,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all module sparse modules_install programs selftests demo-program \
-	style check check-debug demo clean
+	style check check-debug demo clean lib install uninstall examples oot

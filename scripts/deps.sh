@@ -9,6 +9,7 @@ set -euo pipefail
 
 packages=(
 	gcc make libc6-dev xz-utils perl	# builds, static tests, checkpatch
+	g++ pkg-config				# wsp.h as C++; libwsp's wsp.pc
 	qemu-system-x86 busybox-static cpio	# the test VM
 	kmod					# depmod/modinfo for Kbuild
 	linux-image-amd64 linux-headers-amd64	# Debian's 6.1

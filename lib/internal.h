@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * internal.h - what the sources of libwsp share; nothing here is exported.
+ */
+#ifndef WSP_INTERNAL_H
+#define WSP_INTERNAL_H
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "wsp.h"
+
+#define WSP_HIDDEN __attribute__((visibility("hidden")))
+
+/* What a call was doing when it failed: selects the context rules. */
+enum wsp_op {
+	WSP_OP_GENERIC,		/* any descriptor call */
+	WSP_OP_DEVICE,		/* opening /dev/wspshare */
+	WSP_OP_CONNECT,
+	WSP_OP_ACCEPT,
+	WSP_OP_SEND,		/* send with a destination (sendto) */
+	WSP_OP_SEND_CONNECTED,	/* send without one */
+	WSP_OP_RECV,
+	WSP_OP_DUPLICATE,	/* WSPDuplicateSocket and redemption */
+	WSP_OP_SOCKOPT,
+	WSP_OP_HANDLE,		/* an event or window handle */
+};
+
+/* Flags of wsp_error(). */
+#define WSP_ERR_DONTWAIT	0x1	/* the call itself asked not to wait */
+
+/* errors.c */
+WSP_HIDDEN int wsp_wsa_from_errno(int err);
+WSP_HIDDEN int wsp_error(SOCKET s, int err, enum wsp_op op, unsigned int flags);
+WSP_HIDDEN int wsp_fail(int *lpErrno, int wsa);
+WSP_HIDDEN int wsp_fail_errno(SOCKET s, int err, enum wsp_op op,
+			      unsigned int flags, int *lpErrno);
+
+/* socket.c */
+WSP_HIDDEN int wsp_device(void);
+WSP_HIDDEN int wsp_socket_info(SOCKET s, struct wsp_socket_info *info);
+WSP_HIDDEN int wsp_was_shut_down(uint64_t socket_id);
+WSP_HIDDEN int wsp_addr_in(const struct sockaddr *name, int namelen,
+			   struct wsp_sockaddr *out);
+WSP_HIDDEN int wsp_addr_out(const struct wsp_sockaddr *in,
+			    struct sockaddr *name, int *namelen);
+WSP_HIDDEN int wsp_sockaddr_size(int family);
+
+/* protocol.c: WSPSocket's redemption half. */
+WSP_HIDDEN SOCKET wsp_redeem(int af, int type, int protocol,
+			     const WSAPROTOCOL_INFOW *pi, unsigned int flags,
+			     int *lpErrno);
+
+/* A call that returns -1/errno, as -errno. */
+static inline int wsp_neg_errno(int ret)
+{
+	return ret < 0 ? -errno : ret;
+}
+
+#endif /* WSP_INTERNAL_H */

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * options.c - WSPSetSockOpt, WSPGetSockOpt (WSP_IOC_SETSOCKOPT/GETSOCKOPT,
+ * Linux levels, names and value formats) and WSPIoctl (FIONBIO, FIONREAD,
+ * SIOCATMARK with their Linux numbers).
+ */
+#include <string.h>
+
+#include "internal.h"
+
+int WSPSetSockOpt(SOCKET s, int level, int optname, const char *optval,
+		  int optlen, int *lpErrno)
+{
+	struct wsp_sockopt_args a;
+
+	if (optlen < 0 || (!optval && optlen))
+		return wsp_fail(lpErrno, WSAEFAULT);
+	memset(&a, 0, sizeof(a));
+	a.level = level;
+	a.name = optname;
+	a.optlen = optlen;
+	a.optval = (uintptr_t)optval;
+	if (ioctl(s, WSP_IOC_SETSOCKOPT, &a) < 0)
+		return wsp_fail_errno(s, errno, WSP_OP_SOCKOPT, 0, lpErrno);
+	return 0;
+}
+
+int WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, int *optlen,
+		  int *lpErrno)
+{
+	struct wsp_sockopt_args a;
+
+	if (!optlen || *optlen < 0 || (!optval && *optlen))
+		return wsp_fail(lpErrno, WSAEFAULT);
+	memset(&a, 0, sizeof(a));
+	a.level = level;
+	a.name = optname;
+	a.optlen = *optlen;
+	a.optval = (uintptr_t)optval;
+	if (ioctl(s, WSP_IOC_GETSOCKOPT, &a) < 0)
+		return wsp_fail_errno(s, errno, WSP_OP_SOCKOPT, 0, lpErrno);
+	*optlen = (int)a.optlen;
+	return 0;
+}
+
+/*
+ * SIOCATMARK as Windows answers it: TRUE unless urgent data waits to be
+ * read with MSG_OOB. Linux's own SIOCATMARK says whether the read pointer
+ * is at the urgent mark, another predicate; libwsp asks instead for one
+ * urgent byte with MSG_OOB | MSG_PEEK | MSG_DONTWAIT: it gets one only when
+ * an urgent byte is pending (EINVAL when there is none or SO_OOBINLINE is
+ * on, EAGAIN when one is announced and not yet arrived). A datagram socket
+ * never has urgent data.
+ */
+static int wsp_at_mark(SOCKET s, const struct wsp_socket_info *info,
+		       uint32_t *at_mark)
+{
+	struct wsp_msg_args m;
+	char byte;
+
+	*at_mark = 1;
+	if (info->type != SOCK_STREAM)
+		return 0;
+	memset(&m, 0, sizeof(m));
+	m.flags = MSG_OOB | MSG_PEEK | MSG_DONTWAIT;
+	m.buf = (uintptr_t)&byte;
+	m.len = 1;
+	if (ioctl(s, WSP_IOC_RECV, &m) == 1)
+		*at_mark = 0;
+	return 0;
+}
+
+int WSPIoctl(SOCKET s, DWORD dwIoControlCode, void *lpvInBuffer,
+	     DWORD cbInBuffer, void *lpvOutBuffer, DWORD cbOutBuffer,
+	     DWORD *lpcbBytesReturned, void *lpOverlapped,
+	     void *lpCompletionRoutine, void *lpThreadId, int *lpErrno)
+{
+	struct wsp_socket_info info;
+	struct wsp_nonblock_args nb;
+	uint32_t value;
+	int err, n;
+
+	(void)lpThreadId;
+	if (lpOverlapped || lpCompletionRoutine)
+		return wsp_fail(lpErrno, WSAEOPNOTSUPP);
+	err = wsp_socket_info(s, &info);
+	if (err)
+		return wsp_fail_errno(s, -err, WSP_OP_GENERIC, 0, lpErrno);
+	if (!lpcbBytesReturned)
+		return wsp_fail(lpErrno, WSAEFAULT);
+
+	switch (dwIoControlCode) {
+	case FIONBIO:
+		if (!lpvInBuffer || cbInBuffer < sizeof(uint32_t))
+			return wsp_fail(lpErrno, WSAEFAULT);
+		memcpy(&value, lpvInBuffer, sizeof(value));
+		memset(&nb, 0, sizeof(nb));
+		nb.nonblocking = value != 0;
+		/* EINVAL back to blocking while a registration is active. */
+		if (ioctl(s, WSP_IOC_SET_NONBLOCK, &nb) < 0)
+			return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
+		*lpcbBytesReturned = 0;
+		return 0;
+	case FIONREAD:
+	case SIOCATMARK:
+		if (!lpvOutBuffer || cbOutBuffer < sizeof(uint32_t))
+			return wsp_fail(lpErrno, WSAEFAULT);
+		if (dwIoControlCode == FIONREAD) {
+			if (ioctl(s, FIONREAD, &n) < 0)
+				return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0,
+						      lpErrno);
+			value = n < 0 ? 0 : (uint32_t)n;
+		} else {
+			wsp_at_mark(s, &info, &value);
+		}
+		memcpy(lpvOutBuffer, &value, sizeof(value));
+		*lpcbBytesReturned = sizeof(value);
+		return 0;
+	default:
+		return wsp_fail(lpErrno, WSAEINVAL);
+	}
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * select.c - the socket's one notification registration:
+ * WSPAsyncSelect (WSP_IOC_ASYNC_SELECT), WSPEventSelect
+ * (WSP_IOC_EVENT_SELECT), WSPEnumNetworkEvents (WSP_IOC_ENUM_EVENTS).
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* A mask that fits the FD_* bits: 0, or WSAEINVAL. */
+static int wsp_check_mask(long mask)
+{
+	return mask < 0 || mask > FD_ALL_EVENTS ? WSAEINVAL : 0;
+}
+
+int WSPAsyncSelect(SOCKET s, HWND hWnd, unsigned int wMsg, long lEvent,
+		   int *lpErrno)
+{
+	struct wsp_async_select_args a;
+
+	if (wsp_check_mask(lEvent))
+		return wsp_fail(lpErrno, WSAEINVAL);
+	memset(&a, 0, sizeof(a));
+	a.window = hWnd;
+	a.message = wMsg;
+	a.mask = (uint32_t)lEvent;
+	a.descriptor = (uint64_t)(unsigned int)s;
+	/* EBADF or EINVAL for hWnd when s is a descriptor: WSAEINVAL. */
+	if (ioctl(s, WSP_IOC_ASYNC_SELECT, &a) < 0)
+		return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
+	return 0;
+}
+
+int WSPEventSelect(SOCKET s, WSAEVENT hEventObject, long lNetworkEvents,
+		   int *lpErrno)
+{
+	struct wsp_event_select_args a;
+
+	if (wsp_check_mask(lNetworkEvents))
+		return wsp_fail(lpErrno, WSAEINVAL);
+	memset(&a, 0, sizeof(a));
+	a.eventfd = hEventObject;
+	a.mask = (uint32_t)lNetworkEvents;
+	a.descriptor = (uint64_t)(unsigned int)s;
+	if (ioctl(s, WSP_IOC_EVENT_SELECT, &a) < 0)
+		return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
+	return 0;
+}
+
+int WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
+			 WSANETWORKEVENTS *lpNetworkEvents, int *lpErrno)
+{
+	struct wsp_enum_events_args a;
+
+	if (!lpNetworkEvents)
+		return wsp_fail(lpErrno, WSAEFAULT);
+	memset(&a, 0, sizeof(a));
+	/* WSA_INVALID_EVENT (-1): no event object to reset. */
+	a.eventfd = hEventObject < 0 ? -1 : hEventObject;
+	/* Slots of events not reported keep what the caller had there. */
+	memcpy(a.error_codes, lpNetworkEvents->iErrorCode, sizeof(a.error_codes));
+	if (ioctl(s, WSP_IOC_ENUM_EVENTS, &a) < 0)
+		return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
+	lpNetworkEvents->lNetworkEvents = a.network_events;
+	memcpy(lpNetworkEvents->iErrorCode, a.error_codes, sizeof(a.error_codes));
+	return 0;
+}
