@@ -34,7 +34,7 @@ out=$WSP_BUILD/vm/debug
 # KASAN and lockdep slow everything down under software emulation.
 WSP_VM_TIMEOUT=${WSP_VM_TIMEOUT:-900} "$WSP_TOP/scripts/vm-run.sh" -k debug \
 	-K "$kdir/arch/x86/boot/bzImage" -m "$WSP_BUILD/debug/module/wspshare.ko" \
-	-o "$out" $(cat "$WSP_BUILD/selftests/run-list")
+	-o "$out" $(wsp_vm_programs)
 read -r _ passed _ failed _ skipped _ secs <"$out/summary"
 
 echo

@@ -51,11 +51,8 @@ for s in $series; do
 	[ $progs_ok = 1 ] || continue
 	note "$kver: tests in the VM"
 	out=$WSP_BUILD/vm/$kver
-	# The selftests, the program built out of tree with pkg-config
-	# against the installed libwsp (make oot), and the example.
 	"$WSP_TOP/scripts/vm-run.sh" -k "$kver" -m "$WSP_BUILD/$kver/module/wspshare.ko" \
-		-o "$out" $(cat "$WSP_BUILD/selftests/run-list") \
-		"$WSP_BUILD/oot/wsp-oot" "$WSP_BUILD/examples/wsp-echo-server:--self-test"
+		-o "$out" $(wsp_vm_programs)
 	read -r _ p _ f _ sk _ secs <"$out/summary"
 	passed=$((passed + p))
 	failed=$((failed + f))

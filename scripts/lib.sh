@@ -23,3 +23,13 @@ kernel_for() {
 	[ -n "$best" ] || return 1
 	printf '%s\n' "$best"
 }
+
+# The programs a test VM runs, in order: the selftests, the program built
+# out of tree against the installed libwsp (make oot), the example, and
+# last the check that every object was released.
+wsp_vm_programs() {
+	cat "$WSP_BUILD/selftests/run-list"
+	printf '%s\n' "$WSP_BUILD/oot/wsp-oot" \
+		"$WSP_BUILD/examples/wsp-echo-server:--self-test"
+	cat "$WSP_BUILD/selftests/run-last"
+}
