@@ -365,8 +365,10 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
 	spin_unlock_bh(&parent->notify.lock);
 
 	spin_lock_bh(&n->lock);
-	if (n->kind != WSP_REG_NONE)
+	if (n->kind != WSP_REG_NONE) {
 		WRITE_ONCE(ws->nonblocking, true);
+		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
+	}
 	n->connected = true;
 	wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
 	wsp_on_readable_locked(n, sk);
@@ -396,6 +398,8 @@ static void wsp_reg_take_locked(struct wsp_notify *n,
 	n->efd = NULL;
 	n->window = NULL;
 	n->pid = NULL;
+	if (n->kind != WSP_REG_NONE)
+		wsp_stat_dec(WSP_STAT_REGISTRATIONS);
 	n->kind = WSP_REG_NONE;
 	n->mask = 0;
 	n->message = 0;
@@ -475,6 +479,7 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 	n->held = 0;
 	if (mask) {
 		n->kind = WSP_REG_EVENT;
+		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
 		n->mask = mask;
 		n->efile = efile;
 		n->efd = efd;
@@ -530,6 +535,7 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 	n->held = 0;
 	if (mask) {
 		n->kind = WSP_REG_ASYNC;
+		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
 		n->mask = mask;
 		n->window = w;
 		n->hwnd = (u32)window;

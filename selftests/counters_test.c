@@ -32,7 +32,7 @@ TEST(everything_released)
 			TH_LOG("cannot read %s", WSP_COUNTERS_PATH);
 		}
 		if (!c.sockets && !c.descriptors && !c.pending_duplicates &&
-		    !c.windows)
+		    !c.registrations && !c.windows)
 			break;
 		if (now_ms() > deadline)
 			break;
@@ -41,6 +41,7 @@ TEST(everything_released)
 	EXPECT_EQ(0, c.sockets);
 	EXPECT_EQ(0, c.descriptors);
 	EXPECT_EQ(0, c.pending_duplicates);
+	EXPECT_EQ(0, c.registrations);
 	EXPECT_EQ(0, c.windows);
 }
 

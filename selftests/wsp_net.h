@@ -234,6 +234,7 @@ struct wsp_counters {
 	long descriptors;
 	long pending_duplicates;
 	long windows;
+	long registrations;
 };
 
 /* 0, or -errno when the counters cannot be read. */
@@ -255,6 +256,8 @@ static inline int wsp_read_counters(struct wsp_counters *c)
 			c->pending_duplicates = value;
 		else if (!strcmp(name, "windows"))
 			c->windows = value;
+		else if (!strcmp(name, "registrations"))
+			c->registrations = value;
 	}
 	fclose(f);
 	return 0;
