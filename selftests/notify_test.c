@@ -2069,4 +2069,38 @@ TEST_F(notify, get_registration_bad_args)
 	EXPECT_EQ(-EFAULT, wsp_ioctl(self->c, WSP_IOC_GET_REGISTRATION, NULL));
 }
 
+/* The registrations counter follows registrations, whoever makes them. */
+TEST_F(notify, registrations_counted)
+{
+	struct wsp_counters before, c;
+	int l, cl, sv, w, efd;
+
+	ASSERT_EQ(0, wsp_read_counters(&before));
+	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &l, &cl, &sv));
+	w = wsp_window(self->dev, WSP_WINDOW_NONBLOCK, 0);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, w);
+	ASSERT_LE(0, efd);
+
+	ASSERT_EQ(0, wsp_event_select(cl, efd, WSP_FD_READ));
+	ASSERT_EQ(0, wsp_read_counters(&c));
+	EXPECT_EQ(before.registrations + 1, c.registrations);
+	ASSERT_EQ(0, wsp_async_select(cl, w, 1, WSP_FD_READ));	/* replaces */
+	ASSERT_EQ(0, wsp_event_select(sv, efd, WSP_FD_READ));
+	ASSERT_EQ(0, wsp_read_counters(&c));
+	EXPECT_EQ(before.registrations + 2, c.registrations);
+	ASSERT_EQ(0, wsp_async_select(cl, w, 1, 0));		/* cancels */
+	ASSERT_EQ(0, wsp_read_counters(&c));
+	EXPECT_EQ(before.registrations + 1, c.registrations);
+
+	close(sv);						/* last close */
+	close(cl);
+	close(l);
+	close(w);
+	close(efd);
+	ASSERT_EQ(0, wsp_read_counters(&c));
+	EXPECT_EQ(before.registrations, c.registrations);
+	EXPECT_EQ(before.windows, c.windows);
+}
+
 TEST_HARNESS_MAIN
