@@ -87,7 +87,6 @@ static long wsp_desc_accept(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_accept_args *a = arg;
 	struct wsp_sock *nws;
-	struct file *file;
 	int err;
 
 	if ((a->flags & ~WSP_FD_CLOEXEC) || a->__reserved)
@@ -96,15 +95,7 @@ static long wsp_desc_accept(struct wsp_ioctl_call *call, void *arg)
 	if (err)
 		return err;
 	nws = wsp_sock_accept(wsp_desc_sock(call), &a->peer, call->new_fd);
-	if (IS_ERR(nws))
-		return PTR_ERR(nws);
-	file = wsp_desc_file(nws);
-	if (IS_ERR(file)) {
-		wsp_sock_put(nws);
-		return PTR_ERR(file);
-	}
-	call->new_file = file;
-	return 0;
+	return wsp_desc_publish(call, nws);
 }
 
 /* The user buffer of a send or receive, checked. */
@@ -357,24 +348,31 @@ static const struct file_operations wsp_desc_fops = {
 };
 
 /**
- * wsp_desc_file() - make a new descriptor file of a socket
- * @ws: the socket; on success the file takes over the caller's reference
+ * wsp_desc_publish() - make the new descriptor an ioctl returns
+ * @call: the ioctl in progress, whose descriptor number is reserved
+ * @ws: the socket, or an ERR_PTR to pass on; the descriptor takes over
+ *	the caller's reference, which is dropped if that fails
  *
- * The file is not installed in any descriptor table: the ioctl dispatcher
- * does that once nothing can fail any more.
+ * The file is not installed yet: the ioctl dispatcher installs it once
+ * nothing can fail any more.
  *
  * Context: process context.
- * Return: the file, or an ERR_PTR (the caller keeps its reference then).
+ * Return: 0, or -errno.
  */
-struct file *wsp_desc_file(struct wsp_sock *ws)
+long wsp_desc_publish(struct wsp_ioctl_call *call, struct wsp_sock *ws)
 {
 	struct file *file;
 
+	if (IS_ERR(ws))
+		return PTR_ERR(ws);
 	file = anon_inode_getfile("[wspsock]", &wsp_desc_fops, ws, O_RDWR);
-	if (IS_ERR(file))
-		return file;
+	if (IS_ERR(file)) {
+		wsp_sock_put(ws);
+		return PTR_ERR(file);
+	}
 	stream_open(file_inode(file), file);
 	atomic_inc(&ws->descriptors);
 	wsp_stat_inc(WSP_STAT_DESCRIPTORS);
-	return file;
+	call->new_file = file;
+	return 0;
 }

@@ -247,7 +247,7 @@ int wsp_sockopt_get(struct wsp_sock *ws, int level, int name,
 		    void __user *optval, u32 *optlen, u32 __user *uoptlen);
 
 /* descriptor.c: descriptor files. */
-struct file *wsp_desc_file(struct wsp_sock *ws);
+long wsp_desc_publish(struct wsp_ioctl_call *call, struct wsp_sock *ws);
 bool wsp_desc_ioctl_known(unsigned int cmd);
 
 /* token.c: pending duplications. */

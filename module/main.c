@@ -32,23 +32,6 @@ static long wsp_dev_version(struct wsp_ioctl_call *call, void *arg)
 	return 0;
 }
 
-/* Publish a new descriptor of @ws, or drop @ws's reference on failure. */
-static long wsp_dev_new_descriptor(struct wsp_ioctl_call *call,
-				   struct wsp_sock *ws)
-{
-	struct file *file;
-
-	if (IS_ERR(ws))
-		return PTR_ERR(ws);
-	file = wsp_desc_file(ws);
-	if (IS_ERR(file)) {
-		wsp_sock_put(ws);
-		return PTR_ERR(file);
-	}
-	call->new_file = file;
-	return 0;
-}
-
 static long wsp_dev_socket(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_socket_args *a = arg;
@@ -59,7 +42,7 @@ static long wsp_dev_socket(struct wsp_ioctl_call *call, void *arg)
 	err = wsp_ioctl_reserve_fd(call, a->flags);
 	if (err)
 		return err;
-	return wsp_dev_new_descriptor(call,
+	return wsp_desc_publish(call,
 		wsp_sock_create(a->family, a->type, a->protocol,
 				a->flags & WSP_SOCK_NONBLOCK));
 }
@@ -75,7 +58,7 @@ static long wsp_dev_redeem(struct wsp_ioctl_call *call, void *arg)
 	err = wsp_ioctl_reserve_fd(call, a->flags);
 	if (err)
 		return err;
-	return wsp_dev_new_descriptor(call, wsp_token_redeem(&a->info));
+	return wsp_desc_publish(call, wsp_token_redeem(&a->info));
 }
 
 static long wsp_dev_window(struct wsp_ioctl_call *call, void *arg)
