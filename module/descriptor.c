@@ -32,13 +32,25 @@ static struct wsp_sock *wsp_desc_sock(struct wsp_ioctl_call *call)
 	return call->file->private_data;
 }
 
+static void wsp_desc_duplicate_undo(struct wsp_ioctl_call *call)
+{
+	wsp_token_cancel(call->undo_cookie);
+}
+
 static long wsp_desc_duplicate(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_duplicate_args *a = arg;
+	int err;
 
 	if (a->flags)
 		return -EINVAL;
-	return wsp_token_create(wsp_desc_sock(call), a->pid, &a->info);
+	err = wsp_token_create(wsp_desc_sock(call), a->pid, &a->info);
+	if (err)
+		return err;
+	/* A record the caller never receives must not stay pending. */
+	call->undo = wsp_desc_duplicate_undo;
+	call->undo_cookie = a->info.token_id;
+	return 0;
 }
 
 static long wsp_desc_socket_info(struct wsp_ioctl_call *call, void *arg)
@@ -221,9 +233,14 @@ static long wsp_desc_async_select(struct wsp_ioctl_call *call, void *arg)
 static long wsp_desc_enum_events(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_enum_events_args *a = arg;
+	int err;
 
 	if (a->flags)
 		return -EINVAL;
+	/* Enumerating clears the record: fail before, not after. */
+	err = wsp_ioctl_check_writable(call, a, sizeof(*a));
+	if (err)
+		return err;
 	return wsp_notify_enum(wsp_desc_sock(call), a->eventfd,
 			       &a->network_events, a->error_codes);
 }

@@ -53,19 +53,28 @@ struct eventfd_ctx;
  * @file: the file the ioctl was sent to
  * @uarg: the user's argument pointer, for handlers that must hand a user
  *	address on to the socket layer
+ * @usize: the size of the user's struct (from the ioctl number)
  * @new_fd: a descriptor number reserved by wsp_ioctl_reserve_fd(), or -1
  * @new_file: the file to install at @new_fd once the output is copied out
+ * @undo: if set, called when the output cannot be copied out after the
+ *	handler succeeded, to take back what the handler did
+ * @undo_cookie: for @undo
  *
  * A handler that creates a file reserves its number first, then sets
  * @new_file; the dispatcher copies the output struct to user space and
  * only then installs the file, so that nothing can fail after fd_install()
- * (the ioctl then returns the new descriptor).
+ * (the ioctl then returns the new descriptor). A handler whose effect is
+ * useless unless the caller learns its output (a duplication token) sets
+ * @undo, so that a failed copy-out changes nothing.
  */
 struct wsp_ioctl_call {
 	struct file *file;
 	void __user *uarg;
+	unsigned int usize;
 	int new_fd;
 	struct file *new_file;
+	void (*undo)(struct wsp_ioctl_call *call);
+	u64 undo_cookie;
 };
 
 /**
@@ -103,6 +112,8 @@ long wsp_ioctl_dispatch(struct file *file, unsigned int cmd,
 bool wsp_ioctl_known(unsigned int cmd, const struct wsp_ioctl_op *ops,
 		     size_t n_ops);
 int wsp_ioctl_reserve_fd(struct wsp_ioctl_call *call, u32 wsp_flags);
+int wsp_ioctl_check_writable(struct wsp_ioctl_call *call, const void *arg,
+			     size_t ksize);
 
 /* window.c: message queues. */
 struct wsp_window;
@@ -203,6 +214,7 @@ struct wsp_sock *wsp_sock_accept(struct wsp_sock *ws,
 				 struct wsp_sockaddr *peer, u64 descriptor);
 void wsp_sock_get(struct wsp_sock *ws);
 void wsp_sock_put(struct wsp_sock *ws);
+void wsp_sock_put_orphaned(struct wsp_sock *ws);
 void wsp_sock_params(const struct wsp_sock *ws, int *family, int *type,
 		     int *protocol);
 int wsp_sock_bind(struct wsp_sock *ws, const struct wsp_sockaddr *addr);
@@ -254,6 +266,7 @@ bool wsp_desc_ioctl_known(unsigned int cmd);
 int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 		     struct wsp_protocol_info *info);
 struct wsp_sock *wsp_token_redeem(const struct wsp_protocol_info *info);
+void wsp_token_cancel(u64 token_id);
 void wsp_token_exit(void);
 
 /* stats.c: live object counters. */

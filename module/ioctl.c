@@ -73,6 +73,27 @@ int wsp_ioctl_reserve_fd(struct wsp_ioctl_call *call, u32 wsp_flags)
 }
 
 /**
+ * wsp_ioctl_check_writable() - make sure the output can be copied out
+ * @call: the ioctl in progress
+ * @arg: the kernel copy of the struct, still as the caller passed it
+ * @ksize: its size
+ *
+ * Writes the struct back unchanged, for a handler whose effect cannot be
+ * undone (an enumeration clears the record): a struct user space cannot
+ * receive fails with EFAULT before anything changes.
+ *
+ * Context: process context; may fault.
+ * Return: 0, or -EFAULT.
+ */
+int wsp_ioctl_check_writable(struct wsp_ioctl_call *call, const void *arg,
+			     size_t ksize)
+{
+	if (copy_to_user(call->uarg, arg, min_t(size_t, call->usize, ksize)))
+		return -EFAULT;
+	return 0;
+}
+
+/**
  * wsp_ioctl_dispatch() - run one ioctl from a dispatch table
  * @file: the file the ioctl was sent to, passed on to the handler
  * @cmd: the ioctl number from user space
@@ -95,6 +116,7 @@ long wsp_ioctl_dispatch(struct file *file, unsigned int cmd,
 	struct wsp_ioctl_call call = {
 		.file = file,
 		.uarg = (void __user *)arg,
+		.usize = _IOC_SIZE(cmd),
 		.new_fd = -1,
 	};
 	const struct wsp_ioctl_op *op;
@@ -124,6 +146,8 @@ long wsp_ioctl_dispatch(struct file *file, unsigned int cmd,
 	if ((_IOC_DIR(cmd) & _IOC_READ) &&
 	    copy_to_user(call.uarg, buf, min(usize, op->ksize))) {
 		ret = -EFAULT;
+		if (call.undo)
+			call.undo(&call);
 		goto undo;
 	}
 

@@ -352,7 +352,8 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
 	n->mask = parent->notify.mask;
 	n->message = parent->notify.message;
 	n->hwnd = parent->notify.hwnd;
-	n->descriptor = descriptor;
+	if (n->kind != WSP_REG_NONE)
+		n->descriptor = descriptor;
 	n->pid = get_pid(parent->notify.pid);
 	if (parent->notify.efile) {
 		n->efile = get_file(parent->notify.efile);

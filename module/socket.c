@@ -118,6 +118,29 @@ void wsp_sock_put(struct wsp_sock *ws)
 }
 
 /**
+ * wsp_sock_put_orphaned() - drop a reference nobody's close stands behind
+ * @ws: the object
+ *
+ * For the reference of a duplication whose target exited unredeemed. If
+ * it is the last, the socket is closed as an exiting process's sockets
+ * are (inet_release() skips SO_LINGER for them): gracefully, in the
+ * background, never waiting in the caller (a workqueue).
+ *
+ * Context: process context.
+ */
+void wsp_sock_put_orphaned(struct wsp_sock *ws)
+{
+	struct sock *sk = ws->sock->sk;
+
+	if (refcount_dec_not_one(&ws->ref))
+		return;
+	lock_sock(sk);
+	sock_reset_flag(sk, SOCK_LINGER);
+	release_sock(sk);
+	wsp_sock_put(ws);
+}
+
+/**
  * wsp_sock_params() - the family, type and protocol of a socket
  * @ws: the object
  * @family: out

@@ -117,9 +117,15 @@ static void wsp_token_reap(struct work_struct *work)
 	}
 	mutex_unlock(&wsp_token_lock);
 
-	/* Releasing a socket may block (SO_LINGER): not under the lock. */
-	list_for_each_entry_safe(tok, next, &dead, reap_node)
-		wsp_token_free(tok, false);
+	/*
+	 * The target exited: its socket reference goes as an exiting
+	 * process's close does, without lingering, so that one socket
+	 * cannot hold up the reaper.
+	 */
+	list_for_each_entry_safe(tok, next, &dead, reap_node) {
+		wsp_sock_put_orphaned(tok->ws);
+		wsp_token_free(tok, true);
+	}
 }
 
 /**
@@ -241,6 +247,29 @@ struct wsp_sock *wsp_token_redeem(const struct wsp_protocol_info *info)
 unlock:
 	mutex_unlock(&wsp_token_lock);
 	return ws;
+}
+
+/**
+ * wsp_token_cancel() - take back a duplication its maker never learnt of
+ * @token_id: the token's id
+ *
+ * For WSP_IOC_DUPLICATE whose output could not be copied out: nobody can
+ * redeem the token, so it must not hold its socket until the target exits.
+ *
+ * Context: process context.
+ */
+void wsp_token_cancel(u64 token_id)
+{
+	struct wsp_token *tok;
+
+	mutex_lock(&wsp_token_lock);
+	tok = xa_load(&wsp_tokens, token_id);
+	if (tok)
+		wsp_token_unlink(tok);
+	mutex_unlock(&wsp_token_lock);
+
+	if (tok)
+		wsp_token_free(tok, false);
 }
 
 /**

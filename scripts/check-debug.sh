@@ -29,17 +29,17 @@ if ! "$WSP_TOP/scripts/build-module.sh" debug "$kdir"; then
 fi
 make -s -C "$WSP_TOP" programs || { echo "0 passed, 1 failed"; exit 1; }
 
-note "debug: tests, stress and fuzzing in the VM"
-out=$WSP_BUILD/vm/debug
 # KASAN and lockdep slow everything down under software emulation.
-WSP_VM_TIMEOUT=${WSP_VM_TIMEOUT:-900} "$WSP_TOP/scripts/vm-run.sh" -k debug \
-	-K "$kdir/arch/x86/boot/bzImage" -m "$WSP_BUILD/debug/module/wspshare.ko" \
-	-o "$out" $(wsp_vm_programs)
-read -r _ passed _ failed _ skipped _ secs <"$out/summary"
+export WSP_VM_TIMEOUT=${WSP_VM_TIMEOUT:-900}
+summary=()
+wsp_vm_suite debug "$WSP_BUILD/debug/module/wspshare.ko" \
+	-K "$kdir/arch/x86/boot/bzImage"
 
 echo
 echo "Summary ($(($(date +%s) - start)) s):"
-echo "    debug kernel: $passed passed, $failed failed, $skipped skipped (VM ${secs} s; logs in ${out#"$WSP_TOP"/})"
-grep -h '^WSP-KMEMLEAK' "$out/result.log" | sed 's/^/    /'
+for line in "${summary[@]}"; do
+	echo "    $line"
+done
+grep -h '^WSP-KMEMLEAK' "$WSP_BUILD"/vm/debug-*/result.log | sed 's/^/    /'
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -49,14 +49,7 @@ for s in $series; do
 		continue
 	fi
 	[ $progs_ok = 1 ] || continue
-	note "$kver: tests in the VM"
-	out=$WSP_BUILD/vm/$kver
-	"$WSP_TOP/scripts/vm-run.sh" -k "$kver" -m "$WSP_BUILD/$kver/module/wspshare.ko" \
-		-o "$out" $(wsp_vm_programs)
-	read -r _ p _ f _ sk _ secs <"$out/summary"
-	passed=$((passed + p))
-	failed=$((failed + f))
-	summary+=("$kver: $p passed, $f failed, $sk skipped (VM ${secs} s; logs in ${out#"$WSP_TOP"/})")
+	wsp_vm_suite "$kver" "$WSP_BUILD/$kver/module/wspshare.ko"
 done
 
 echo

@@ -24,12 +24,39 @@ kernel_for() {
 	printf '%s\n' "$best"
 }
 
-# The programs a test VM runs, in order: the selftests, the program built
-# out of tree against the installed libwsp (make oot), the example, and
-# last the check that every object was released.
+# The programs one test VM boot runs, in order, and last the check that
+# every object was released. "tests": the selftests, the program built out
+# of tree against the installed libwsp (make oot), the example. "stress":
+# the stress test and the fuzzer.
+#
+# usage: wsp_vm_programs tests|stress
 wsp_vm_programs() {
-	cat "$WSP_BUILD/selftests/run-list"
-	printf '%s\n' "$WSP_BUILD/oot/wsp-oot" \
-		"$WSP_BUILD/examples/wsp-echo-server:--self-test"
+	if [ "$1" = stress ]; then
+		cat "$WSP_BUILD/selftests/run-stress"
+	else
+		cat "$WSP_BUILD/selftests/run-list"
+		printf '%s\n' "$WSP_BUILD/oot/wsp-oot" \
+			"$WSP_BUILD/examples/wsp-echo-server:--self-test"
+	fi
 	cat "$WSP_BUILD/selftests/run-last"
+}
+
+# Boot kernel KVER (or -K image) twice, for the tests and the stress run;
+# add their counts to the caller's passed/failed and a line per boot to
+# its summary array.
+#
+# usage: wsp_vm_suite KVER MODULE [-K BZIMAGE]
+wsp_vm_suite() {
+	local kver=$1 module=$2 part out p f sk secs
+	shift 2
+	for part in tests stress; do
+		out=$WSP_BUILD/vm/$kver-$part
+		note "$kver: $part in the VM"
+		"$WSP_TOP/scripts/vm-run.sh" -k "$kver" "$@" -m "$module" \
+			-o "$out" $(wsp_vm_programs $part)
+		read -r _ p _ f _ sk _ secs <"$out/summary"
+		passed=$((passed + p))
+		failed=$((failed + f))
+		summary+=("$kver $part: $p passed, $f failed, $sk skipped (VM ${secs} s; logs in ${out#"$WSP_TOP"/})")
+	done
 }
