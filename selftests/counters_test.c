@@ -9,14 +9,6 @@
 #include "kselftest_harness.h"
 #include "wsp_net.h"
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Duplications whose target just exited are freed by a work item: wait
  * (bounded) for the counts to settle, then require zero.

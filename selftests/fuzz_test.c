@@ -52,14 +52,6 @@
 #define MAX_LOG		8	/* violations described in full */
 #define PID_MAX_LIMIT_	4194304
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static unsigned long env_ul(const char *name, unsigned long def)
 {
 	const char *s = getenv(name);

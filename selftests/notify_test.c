@@ -40,25 +40,6 @@
 
 #define NEXTRA 6
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* poll() one fd: its revents, 0 on timeout, or -errno. */
-static int poll1(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int n = poll(&p, 1, timeout_ms);
-
-	if (n < 0)
-		return -errno;
-	return n ? p.revents : 0;
-}
-
 /* An fd number that is not open (at the moment of the call). */
 static int closed_fd(void)
 {

@@ -34,14 +34,6 @@
 #define RUN_MS 3000
 #define ITER_CAP 200000
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static uint32_t race_seed(void)
 {
 	const char *s = getenv("WSP_RACE_SEED");

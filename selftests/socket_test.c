@@ -30,46 +30,6 @@
 /* A kernel address: never a valid user pointer. */
 #define KERNEL_PTR ((void *)0xffffffff81000000ul)
 
-/* ioctl() returning its value, or -errno. */
-static long xioctl(int fd, unsigned long cmd, void *arg)
-{
-	long ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
-/* poll() one fd: its revents, 0 on timeout, or -errno. */
-static int poll1(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int n = poll(&p, 1, timeout_ms);
-
-	if (n < 0)
-		return -errno;
-	return n ? p.revents : 0;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static int fd_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFD);
-
-	return fl < 0 ? -errno : !!(fl & FD_CLOEXEC);
-}
-
-/* A page no access may touch, for the EFAULT cases. */
-static void *unmapped_page(void)
-{
-	return mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-}
-
 static int sa_family(const struct wsp_sockaddr *a)
 {
 	const struct sockaddr *sa = (const void *)a->data;
@@ -128,31 +88,6 @@ static int closed_port(int dev, int family)
 		ret = wsp_getsockname(fd, &a);
 	close(fd);
 	return ret ? ret : wsp_port(&a);
-}
-
-/*
- * Wait until process @pid sleeps (state S), at most WAIT_MS: the way a
- * helper process knows its parent is blocked in a call.
- */
-static void wait_sleeping(pid_t pid)
-{
-	char path[64], buf[256];
-	long end = now_ms() + WAIT_MS;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	while (now_ms() < end) {
-		FILE *f = fopen(path, "r");
-		char *p = NULL;
-
-		if (f) {
-			if (fgets(buf, sizeof(buf), f))
-				p = strrchr(buf, ')');
-			fclose(f);
-		}
-		if (p && p[1] == ' ' && p[2] == 'S')
-			return;
-		poll(NULL, 0, 1);
-	}
 }
 
 static volatile sig_atomic_t sigpipes;

@@ -76,14 +76,6 @@
 #define TIMEO_MS	50	/* SO_RCVTIMEO/SO_SNDTIMEO of pool sockets */
 #define PARENT_SLOT	WORKERS
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static unsigned long env_ul(const char *name, unsigned long def)
 {
 	const char *s = getenv(name);

@@ -7,9 +7,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <linux/wspshare.h>
 
@@ -35,6 +40,73 @@ static inline int wsp_open_device(const char **why, int *skip)
 static inline int wsp_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/* ioctl() returning its value, or -errno. */
+static inline long xioctl(int fd, unsigned long cmd, void *arg)
+{
+	long ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* poll() one fd: its revents, 0 on timeout, or -errno. */
+static inline int poll1(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n = poll(&p, 1, timeout_ms);
+
+	if (n < 0)
+		return -errno;
+	return n ? p.revents : 0;
+}
+
+/* Milliseconds on the monotonic clock. */
+static inline long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* 1 if @fd is close-on-exec, 0 if not, or -errno. */
+static inline int fd_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	return fl < 0 ? -errno : !!(fl & FD_CLOEXEC);
+}
+
+/* A page no access may touch, for the EFAULT cases (MAP_FAILED on error). */
+static inline void *unmapped_page(void)
+{
+	return mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+/*
+ * Wait until process @pid sleeps (state S), at most 5 s: the way a helper
+ * process knows its parent is blocked in a call.
+ */
+static inline void wait_sleeping(pid_t pid)
+{
+	char path[64], buf[256];
+	long end = now_ms() + 5000;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	while (now_ms() < end) {
+		FILE *f = fopen(path, "r");
+		char *p = NULL;
+
+		if (f) {
+			if (fgets(buf, sizeof(buf), f))
+				p = strrchr(buf, ')');
+			fclose(f);
+		}
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return;
+		poll(NULL, 0, 1);
+	}
 }
 
 #endif /* WSP_TEST_H */
