@@ -326,7 +326,10 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
 {
 	struct wsp_notify *n = &ws->notify;
 	struct sock *sk = ws->sock->sk;
+	u32 kind, mask, message;
+	struct wsp_reg_refs refs;
 	enum wsp_cb cb;
+	u64 hwnd;
 
 	spin_lock_init(&n->lock);
 
@@ -345,28 +348,38 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
 
 	/* An accepted socket: connected, writable, and registered as its
 	 * listener is (Winsock: same events, same window and message or
-	 * same event object; wParam is the new descriptor).
+	 * same event object; wParam is the new descriptor). The child's
+	 * callbacks may already run: take the listener's registration under
+	 * its lock, then install it under the child's.
 	 */
 	spin_lock_bh(&parent->notify.lock);
-	n->kind = parent->notify.kind;
-	n->mask = parent->notify.mask;
-	n->message = parent->notify.message;
-	n->hwnd = parent->notify.hwnd;
-	if (n->kind != WSP_REG_NONE)
-		n->descriptor = descriptor;
-	n->pid = get_pid(parent->notify.pid);
-	if (parent->notify.efile) {
-		n->efile = get_file(parent->notify.efile);
-		n->efd = eventfd_ctx_fileget(n->efile);
+	kind = parent->notify.kind;
+	mask = parent->notify.mask;
+	message = parent->notify.message;
+	hwnd = parent->notify.hwnd;
+	refs.pid = get_pid(parent->notify.pid);
+	refs.efile = parent->notify.efile;
+	refs.efd = NULL;
+	if (refs.efile) {
+		get_file(refs.efile);
+		refs.efd = eventfd_ctx_fileget(refs.efile);
 	}
-	if (parent->notify.window) {
-		n->window = parent->notify.window;
-		wsp_window_ref(n->window);
-	}
+	refs.window = parent->notify.window;
+	if (refs.window)
+		wsp_window_ref(refs.window);
 	spin_unlock_bh(&parent->notify.lock);
 
 	spin_lock_bh(&n->lock);
-	if (n->kind != WSP_REG_NONE) {
+	n->kind = kind;
+	n->mask = mask;
+	n->message = message;
+	n->hwnd = hwnd;
+	n->pid = refs.pid;
+	n->efile = refs.efile;
+	n->efd = refs.efd;
+	n->window = refs.window;
+	if (kind != WSP_REG_NONE) {
+		n->descriptor = descriptor;
 		WRITE_ONCE(ws->nonblocking, true);
 		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
 	}

@@ -1014,4 +1014,95 @@ TEST_F(race, enum_while_events_arrive)
 	close(efd);
 }
 
+/*
+ * Regression (found by stress_test): an accepted socket's callbacks are
+ * hooked before it inherits its listener's registration; data arriving in
+ * between saw an event-select registration without its eventfd and
+ * crashed in softirq. Accept, for a bounded number of rounds, while the
+ * peer of each new connection is already sending.
+ */
+#define ACCEPT_ROUNDS 1000
+
+/*
+ * Connect, then send one byte at a time until the accepting side closes
+ * the connection (or a cap): data keeps arriving while it is accepted.
+ */
+static int blast_connections(int dev, const struct wsp_sockaddr *addr)
+{
+	struct wsp_sockaddr a = *addr;
+	int i, j, c;
+	long n;
+
+	for (i = 0; i < ACCEPT_ROUNDS; i++) {
+		c = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, 0);
+		if (c < 0 || wsp_connect(c, &a))
+			return 1;
+		for (j = 0; j < 20000; j++) {
+			n = wsp_send(c, "x", 1, MSG_DONTWAIT);
+			if (n < 0 && n != -EAGAIN)
+				break;
+		}
+		close(c);
+	}
+	return 0;
+}
+
+static void accept_under_traffic(struct __test_metadata *_metadata,
+				 int dev, bool async)
+{
+	struct wsp_enum_events_args en;
+	struct wsp_sockaddr addr;
+	int l, efd, w = -1, i, s, status;
+	long deadline;
+	pid_t child;
+
+	l = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, 0);
+	ASSERT_LE(0, l);
+	wsp_loopback(&addr, AF_INET, 0);
+	ASSERT_EQ(0, wsp_bind(l, &addr));
+	ASSERT_EQ(0, wsp_listen(l, 64));
+	ASSERT_EQ(0, wsp_getsockname(l, &addr));
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	if (async) {
+		w = wsp_window(dev, WSP_WINDOW_NONBLOCK, 16);
+		ASSERT_LE(0, w);
+		ASSERT_EQ(0, wsp_async_select(l, w, 1, WSP_FD_ALL_EVENTS));
+	} else {
+		ASSERT_EQ(0, wsp_event_select(l, efd, WSP_FD_ALL_EVENTS));
+	}
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(blast_connections(dev, &addr));
+
+	deadline = now_ms() + 60000;
+	for (i = 0; i < ACCEPT_ROUNDS && now_ms() < deadline; i++) {
+		ASSERT_EQ(POLLIN, poll1(l, POLLIN, WAIT_MS) & POLLIN);
+		s = wsp_accept(l, NULL);
+		ASSERT_LE(0, s);
+		close(s);
+		if (!async)
+			wsp_enum(l, efd, &en);
+	}
+	EXPECT_EQ(ACCEPT_ROUNDS, i);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (w >= 0)
+		close(w);
+	close(efd);
+	close(l);
+}
+
+TEST_F(race, accept_inherits_event_select_under_traffic)
+{
+	accept_under_traffic(_metadata, self->dev, false);
+}
+
+TEST_F(race, accept_inherits_async_select_under_traffic)
+{
+	accept_under_traffic(_metadata, self->dev, true);
+}
+
 TEST_HARNESS_MAIN
