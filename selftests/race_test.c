@@ -52,39 +52,8 @@ static uint32_t next_rand(uint32_t *x)
 	return *x = v;
 }
 
-/* The live counters, with "windows" (wsp_net.h does not parse it). */
-struct race_counters {
-	long sockets;
-	long descriptors;
-	long pending_duplicates;
-	long windows;
-};
-
-static int read_counters(struct race_counters *c)
-{
-	char name[64];
-	long value;
-	FILE *f = fopen(WSP_COUNTERS_PATH, "r");
-
-	if (!f)
-		return -errno;
-	c->sockets = c->descriptors = c->pending_duplicates = c->windows = -1;
-	while (fscanf(f, "%63[^:]: %ld\n", name, &value) == 2) {
-		if (!strcmp(name, "sockets"))
-			c->sockets = value;
-		else if (!strcmp(name, "descriptors"))
-			c->descriptors = value;
-		else if (!strcmp(name, "pending_duplicates"))
-			c->pending_duplicates = value;
-		else if (!strcmp(name, "windows"))
-			c->windows = value;
-	}
-	fclose(f);
-	return 0;
-}
-
-static bool counters_equal(const struct race_counters *a,
-			   const struct race_counters *b)
+static bool counters_equal(const struct wsp_counters *a,
+			   const struct wsp_counters *b)
 {
 	return a->sockets == b->sockets && a->descriptors == b->descriptors &&
 	       a->pending_duplicates == b->pending_duplicates &&
@@ -96,13 +65,13 @@ static bool counters_equal(const struct race_counters *a,
  * held by a duplication whose target exited are freed by a worker, soon
  * after the exit. Returns 0, or -1 with *got the last reading.
  */
-static int await_counters(const struct race_counters *want,
-			  struct race_counters *got)
+static int await_counters(const struct wsp_counters *want,
+			  struct wsp_counters *got)
 {
 	long end = now_ms() + WAIT_MS;
 
 	for (;;) {
-		if (read_counters(got))
+		if (wsp_read_counters(got))
 			return -1;
 		if (counters_equal(want, got))
 			return 0;
@@ -332,7 +301,7 @@ static struct race_stats *shared_stats(void)
 FIXTURE(race) {
 	int dev;
 	int l, c, s;	/* a TCP listener, client and accepted server */
-	struct race_counters start;
+	struct wsp_counters start;
 	struct race_stats *st;
 	uint32_t seed;
 	pid_t kids[4];	/* children not reaped yet, killed at teardown */
@@ -350,7 +319,7 @@ FIXTURE_SETUP(race)
 	if (self->dev < 0 && skip)
 		SKIP(return, "%s", why);
 	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
-	ASSERT_EQ(0, read_counters(&self->start));
+	ASSERT_EQ(0, wsp_read_counters(&self->start));
 	ASSERT_LE(0, self->start.windows) TH_LOG("no \"windows\" counter");
 	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &self->l, &self->c,
 				  &self->s));
@@ -822,7 +791,7 @@ static int run_closer(int dev, int from, struct start_line *sl,
 TEST_F(race, replace_while_closing)
 {
 	static const char data[512];
-	struct race_counters got;
+	struct wsp_counters got;
 	struct start_line sl;
 	int to_r[2], to_c[2], rr, rc;
 	pid_t r, c;

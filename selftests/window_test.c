@@ -42,45 +42,11 @@ static ssize_t xread(int fd, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-/*
- * The module's live object counters, with "windows", which wsp_net.h's
- * wsp_read_counters() does not parse.
- */
-struct win_counters {
-	long sockets;
-	long descriptors;
-	long pending_duplicates;
-	long windows;
-};
-
-static int read_counters(struct win_counters *c)
-{
-	char name[64];
-	long value;
-	FILE *f = fopen(WSP_COUNTERS_PATH, "r");
-
-	if (!f)
-		return -errno;
-	c->sockets = c->descriptors = c->pending_duplicates = c->windows = -1;
-	while (fscanf(f, "%63[^:]: %ld\n", name, &value) == 2) {
-		if (!strcmp(name, "sockets"))
-			c->sockets = value;
-		else if (!strcmp(name, "descriptors"))
-			c->descriptors = value;
-		else if (!strcmp(name, "pending_duplicates"))
-			c->pending_duplicates = value;
-		else if (!strcmp(name, "windows"))
-			c->windows = value;
-	}
-	fclose(f);
-	return 0;
-}
-
 static long window_count(void)
 {
-	struct win_counters c;
+	struct wsp_counters c;
 
-	return read_counters(&c) ? -1 : c.windows;
+	return wsp_read_counters(&c) ? -1 : c.windows;
 }
 
 /* The messages' events, OR-ed. */
@@ -116,7 +82,7 @@ FIXTURE(win) {
 	int l, c, s;	/* a TCP listener, client and accepted server */
 	int w, w2;	/* windows */
 	int efd;	/* an eventfd */
-	struct win_counters start;
+	struct wsp_counters start;
 };
 
 FIXTURE_SETUP(win)
@@ -129,7 +95,7 @@ FIXTURE_SETUP(win)
 	if (self->dev < 0 && skip)
 		SKIP(return, "%s", why);
 	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
-	ASSERT_EQ(0, read_counters(&self->start));
+	ASSERT_EQ(0, wsp_read_counters(&self->start));
 	ASSERT_LE(0, self->start.windows) TH_LOG("no \"windows\" counter");
 }
 
@@ -317,7 +283,7 @@ TEST_F(win, create_bad_pointer_efault)
 /* The "windows" counter follows creation and close. */
 TEST_F(win, counters_follow_create_and_close)
 {
-	struct win_counters c;
+	struct wsp_counters c;
 
 	WINDOW(self->w, 0, 0);
 	EXPECT_EQ(self->start.windows + 1, window_count());
@@ -328,7 +294,7 @@ TEST_F(win, counters_follow_create_and_close)
 	EXPECT_EQ(self->start.windows + 1, window_count());
 	close(self->w2);
 	self->w2 = -1;
-	ASSERT_EQ(0, read_counters(&c));
+	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(self->start.windows, c.windows);
 	/* A window is no socket. */
 	EXPECT_EQ(self->start.sockets, c.sockets);
@@ -437,7 +403,7 @@ TEST_F(win, descriptor_ioctl_on_window_enotsock)
 	struct wsp_registration reg = { 0 };
 	char buf[4] = "abc";
 	struct wsp_msg_args ma = { .buf = (uintptr_t)buf, .len = 3 };
-	struct win_counters c;
+	struct wsp_counters c;
 
 	WINDOW(self->w, 0, 0);
 	self->efd = eventfd(0, EFD_CLOEXEC);
@@ -461,7 +427,7 @@ TEST_F(win, descriptor_ioctl_on_window_enotsock)
 	EXPECT_EQ(0, da.info.token_id);
 	EXPECT_EQ(0, reg.kind);
 	/* Nothing was made, nothing posted. */
-	ASSERT_EQ(0, read_counters(&c));
+	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(self->start.sockets, c.sockets);
 	EXPECT_EQ(self->start.pending_duplicates, c.pending_duplicates);
 	EXPECT_INFO(self->w, 10000, 0, 0, 0);
@@ -1079,7 +1045,7 @@ TEST_F(win, queued_stay_after_cancel)
 TEST_F(win, queued_stay_after_socket_closed)
 {
 	struct wsp_message m[4];
-	struct win_counters c;
+	struct wsp_counters c;
 	int s = -1;
 
 	TCP_PAIR();
@@ -1094,7 +1060,7 @@ TEST_F(win, queued_stay_after_socket_closed)
 	self->l = -1;
 	close(self->c);
 	self->c = -1;
-	ASSERT_EQ(0, read_counters(&c));
+	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(self->start.sockets, c.sockets);
 	EXPECT_EQ(self->start.windows + 1, c.windows);
 	EXPECT_INFO(self->w, 10000, 2, 2, 0);
@@ -1157,7 +1123,7 @@ TEST_F(win, close_window_while_registered)
 {
 	struct wsp_message m[4];
 	struct wsp_registration reg;
-	struct win_counters c;
+	struct wsp_counters c;
 	char buf[16];
 
 	TCP_PAIR();
@@ -1200,7 +1166,7 @@ TEST_F(win, close_window_while_registered)
 	self->c = -1;
 	close(self->l);
 	self->l = -1;
-	ASSERT_EQ(0, read_counters(&c));
+	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(self->start.windows, c.windows);
 	EXPECT_EQ(self->start.sockets, c.sockets);
 	EXPECT_EQ(self->start.descriptors, c.descriptors);
@@ -1209,7 +1175,7 @@ TEST_F(win, close_window_while_registered)
 /* Registrations through several sockets: the last one frees the window. */
 TEST_F(win, close_window_named_by_many_registrations)
 {
-	struct win_counters c;
+	struct wsp_counters c;
 
 	TCP_PAIR();
 	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
@@ -1226,11 +1192,11 @@ TEST_F(win, close_window_named_by_many_registrations)
 	EXPECT_EQ(self->start.windows + 1, window_count());
 	close(self->l);
 	self->l = -1;
-	ASSERT_EQ(0, read_counters(&c));
+	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(self->start.windows, c.windows);
 	close(self->s);
 	self->s = -1;
-	ASSERT_EQ(0, read_counters(&c));
+	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(self->start.sockets, c.sockets);
 	EXPECT_EQ(self->start.descriptors, c.descriptors);
 }
