@@ -223,29 +223,6 @@ static long settle_pending(void)
 	(s).descriptors, (g).pending_duplicates, (s).pending_duplicates, \
 	(g).windows, (s).windows
 
-/* Reap @pid within @ms, SIGKILL if it does not end: its status or -1. */
-static int reap(pid_t pid, long ms)
-{
-	long end = now_ms() + ms;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) :
-						   128 + WTERMSIG(status);
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (now_ms() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		poll(NULL, 0, 5);
-	}
-}
-
 /* ------------------------------------------------------------------ */
 /* The ioctls the header defines.                                     */
 /* ------------------------------------------------------------------ */
@@ -1446,7 +1423,7 @@ TEST_F_TIMEOUT(fuzz, every_ioctl_every_file_every_pointer, 120)
 	ASSERT_LE(0, self->kid);
 	if (self->kid == 0)
 		_exit(sweep(self->dev, self->seed, self->st));
-	status = reap(self->kid, 100000);
+	status = wsp_reap(self->kid, 100000);
 	self->kid = 0;
 	log_stats(_metadata, self->st);
 	EXPECT_EQ(0, status);
@@ -1507,7 +1484,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 180)
 	ASSERT_LE(0, self->kid);
 	if (self->kid == 0)
 		_exit(fuzz_random(self->dev, self->seed, self->st, run_ms, cap));
-	status = reap(self->kid, run_ms + 60000);
+	status = wsp_reap(self->kid, run_ms + 60000);
 	self->kid = 0;
 	log_stats(_metadata, self->st);
 	ksft_print_msg("fuzz: seed %#llx, %ld iterations, %ld calls\n",
@@ -1663,24 +1640,6 @@ TEST_F(fuzz, every_ioctl_on_wrong_files)
 /* 4. Stale tokens.                                                   */
 /* ------------------------------------------------------------------ */
 
-static int dup_for(int fd, pid_t pid, struct wsp_protocol_info *info)
-{
-	struct wsp_duplicate_args a = { .pid = pid };
-
-	if (ioctl(fd, WSP_IOC_DUPLICATE, &a) < 0)
-		return -errno;
-	*info = a.info;
-	return 0;
-}
-
-static int redeem(int dev, const struct wsp_protocol_info *info)
-{
-	struct wsp_redeem_args a = { .flags = WSP_FD_CLOEXEC, .info = *info };
-	int fd = ioctl(dev, WSP_IOC_REDEEM, &a);
-
-	return fd < 0 ? -errno : fd;
-}
-
 /* A child that waits until its pipe closes, then exits. */
 static pid_t waiting_child(int *release)
 {
@@ -1725,33 +1684,33 @@ TEST_F(fuzz, stale_tokens)
 	 * Redeemed once: ENOENT the second time, and forever after. (The
 	 * other token is made first: a redeemed token's id is reused.)
 	 */
-	ASSERT_EQ(0, dup_for(fd, getpid(), &info));
-	ASSERT_EQ(0, dup_for(fd2, getpid(), &other));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd2, getpid(), &other));
 	ASSERT_NE(info.token_id, other.token_id);
-	nfd = redeem(self->dev, &info);
+	nfd = wsp_redeem(self->dev, &info);
 	ASSERT_LE(0, nfd);
 	close(nfd);
-	EXPECT_EQ(-ENOENT, redeem(self->dev, &info));
-	EXPECT_EQ(-ENOENT, redeem(self->dev, &info));
+	EXPECT_EQ(-ENOENT, wsp_redeem(self->dev, &info));
+	EXPECT_EQ(-ENOENT, wsp_redeem(self->dev, &info));
 
 	/* Another socket's token, with this one's id or secret. */
 	forged = other;
 	forged.token_id = info.token_id;
-	EXPECT_EQ(-ENOENT, redeem(self->dev, &forged));
+	EXPECT_EQ(-ENOENT, wsp_redeem(self->dev, &forged));
 	forged = info;
 	forged.token_secret = other.token_secret;
-	EXPECT_EQ(-ENOENT, redeem(self->dev, &forged));
+	EXPECT_EQ(-ENOENT, wsp_redeem(self->dev, &forged));
 	/* Right token, wrong family or type: EINVAL, and it stays. */
 	forged = other;
 	forged.family = other.family == AF_INET ? AF_INET6 : AF_INET;
-	EXPECT_EQ(-EINVAL, redeem(self->dev, &forged));
+	EXPECT_EQ(-EINVAL, wsp_redeem(self->dev, &forged));
 	forged = other;
 	forged.type = SOCK_STREAM;
-	EXPECT_EQ(-EINVAL, redeem(self->dev, &forged));
+	EXPECT_EQ(-EINVAL, wsp_redeem(self->dev, &forged));
 	forged = other;
 	forged.__reserved = 1;
-	EXPECT_EQ(-EINVAL, redeem(self->dev, &forged));
-	nfd = redeem(self->dev, &other);
+	EXPECT_EQ(-EINVAL, wsp_redeem(self->dev, &forged));
+	nfd = wsp_redeem(self->dev, &other);
 	EXPECT_LE(0, nfd);
 	if (nfd >= 0)
 		close(nfd);
@@ -1763,7 +1722,7 @@ TEST_F(fuzz, stale_tokens)
 		forged.token_secret = rnd(&r);
 		if (i % 3 == 0)
 			forged.token_id |= 1ull << (32 + rn(&r, 32));
-		EXPECT_EQ(-ENOENT, redeem(self->dev, &forged))
+		EXPECT_EQ(-ENOENT, wsp_redeem(self->dev, &forged))
 			TH_LOG("id %#llx", (unsigned long long)forged.token_id);
 	}
 
@@ -1771,30 +1730,30 @@ TEST_F(fuzz, stale_tokens)
 	kid = waiting_child(&rel);
 	ASSERT_LT(0, kid);
 	self->kid = kid;
-	ASSERT_EQ(0, dup_for(fd, kid, &info));
-	EXPECT_EQ(-EPERM, redeem(self->dev, &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, kid, &info));
+	EXPECT_EQ(-EPERM, wsp_redeem(self->dev, &info));
 	EXPECT_EQ(pending0 + 1, pending_now());
 	/* After it exits: freed soon, then ENOENT. */
 	close(rel);
-	EXPECT_EQ(0, reap(kid, WAIT_MS));
+	EXPECT_EQ(0, wsp_reap(kid, WAIT_MS));
 	self->kid = 0;
 	EXPECT_EQ(0, await_pending(pending0, COUNTERS_MS))
 		TH_LOG("the dead child's token is still pending");
-	EXPECT_EQ(-ENOENT, redeem(self->dev, &info));
+	EXPECT_EQ(-ENOENT, wsp_redeem(self->dev, &info));
 	/* And a reaped pid cannot be duplicated for. */
-	EXPECT_EQ(-ESRCH, dup_for(fd, kid, &info));
+	EXPECT_EQ(-ESRCH, wsp_duplicate(fd, kid, &info));
 
 	/* A token for a child that dies before anyone redeems, many times. */
 	for (i = 0; i < 8; i++) {
 		kid = waiting_child(&rel);
 		ASSERT_LT(0, kid);
 		self->kid = kid;
-		ASSERT_EQ(0, dup_for(i % 2 ? fd : fd2, kid, &info));
+		ASSERT_EQ(0, wsp_duplicate(i % 2 ? fd : fd2, kid, &info));
 		kill(kid, SIGKILL);
 		close(rel);
-		reap(kid, WAIT_MS);
+		wsp_reap(kid, WAIT_MS);
 		self->kid = 0;
-		EXPECT_GT(0, redeem(self->dev, &info));
+		EXPECT_GT(0, wsp_redeem(self->dev, &info));
 	}
 	EXPECT_EQ(0, await_pending(pending0, COUNTERS_MS));
 	EXPECT_KMSG_CLEAN();
@@ -1837,7 +1796,7 @@ TEST_F(fuzz, duplicate_efault_leaves_no_pending_duplicate)
 	{
 		struct wsp_protocol_info info;
 
-		EXPECT_EQ(0, dup_for(fd, getpid(), &info))
+		EXPECT_EQ(0, wsp_duplicate(fd, getpid(), &info))
 			TH_LOG("failed duplications used up the quota");
 	}
 	munmap(ro, PAGE);
@@ -1883,11 +1842,11 @@ TEST_F_TIMEOUT(fuzz, reaper_not_stalled_by_lingering_close, 60)
 	kid = waiting_child(&rel);
 	ASSERT_LT(0, kid);
 	self->kid = kid;
-	ASSERT_EQ(0, dup_for(c, kid, &info));
+	ASSERT_EQ(0, wsp_duplicate(c, kid, &info));
 	close(c);
 	/* Its target exits: the reaper releases the lingering socket. */
 	close(rel);
-	EXPECT_EQ(0, reap(kid, WAIT_MS));
+	EXPECT_EQ(0, wsp_reap(kid, WAIT_MS));
 	self->kid = 0;
 
 	/* Another socket's token for another exiting process. */
@@ -1897,9 +1856,9 @@ TEST_F_TIMEOUT(fuzz, reaper_not_stalled_by_lingering_close, 60)
 	kid2 = waiting_child(&rel2);
 	ASSERT_LT(0, kid2);
 	self->kid = kid2;
-	ASSERT_EQ(0, dup_for(other, kid2, &info));
+	ASSERT_EQ(0, wsp_duplicate(other, kid2, &info));
 	close(rel2);
-	EXPECT_EQ(0, reap(kid2, WAIT_MS));
+	EXPECT_EQ(0, wsp_reap(kid2, WAIT_MS));
 	self->kid = 0;
 	EXPECT_EQ(0, await_pending(pending0, 5000))
 		TH_LOG("pending %ld, want %ld: the reaper is stuck behind the lingering close",

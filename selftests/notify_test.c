@@ -244,33 +244,13 @@ static int do_shutdown(int fd, int how)
 	return ioctl(fd, WSP_IOC_SHUTDOWN, &a) < 0 ? -errno : 0;
 }
 
-/* WSP_IOC_DUPLICATE for process @pid. */
-static int dup_for(int fd, pid_t pid, struct wsp_protocol_info *info)
-{
-	struct wsp_duplicate_args a = { .pid = pid };
-
-	if (ioctl(fd, WSP_IOC_DUPLICATE, &a) < 0)
-		return -errno;
-	*info = a.info;
-	return 0;
-}
-
-/* WSP_IOC_REDEEM: the new descriptor, or -errno. */
-static int redeem(int dev, const struct wsp_protocol_info *info)
-{
-	struct wsp_redeem_args a = { .flags = WSP_FD_CLOEXEC, .info = *info };
-	int fd = ioctl(dev, WSP_IOC_REDEEM, &a);
-
-	return fd < 0 ? -errno : fd;
-}
-
 /* A second descriptor of @fd's socket in this process, or -errno. */
 static int dup_self(int dev, int fd)
 {
 	struct wsp_protocol_info info;
-	int ret = dup_for(fd, getpid(), &info);
+	int ret = wsp_duplicate(fd, getpid(), &info);
 
-	return ret ? ret : redeem(dev, &info);
+	return ret ? ret : wsp_redeem(dev, &info);
 }
 
 /* The number of connections waiting in a listener's accept queue, or -1. */
@@ -668,7 +648,7 @@ static int handover_child(int dev, int in, int out)
 
 	if (read(in, &info, sizeof(info)) != sizeof(info))
 		return 10;
-	rep.bfd = redeem(dev, &info);
+	rep.bfd = wsp_redeem(dev, &info);
 	if (rep.bfd < 0)
 		return 11;
 	efd = new_eventfd();
@@ -734,7 +714,7 @@ TEST_F(notify, seed_handover_between_processes)
 	self->x[0] = p2c[1];
 	self->x[1] = c2p[0];
 
-	ASSERT_EQ(0, dup_for(self->s, self->child, &info));
+	ASSERT_EQ(0, wsp_duplicate(self->s, self->child, &info));
 	ASSERT_EQ(sizeof(info), write(p2c[1], &info, sizeof(info)));
 	ASSERT_EQ(sizeof(rep), read(c2p[0], &rep, sizeof(rep)))
 		TH_LOG("B failed before registering");
@@ -904,7 +884,7 @@ static int recv_child(int dev, int in, int want)
 
 	if (read(in, &info, sizeof(info)) != sizeof(info))
 		return 10;
-	fd = redeem(dev, &info);
+	fd = wsp_redeem(dev, &info);
 	if (fd < 0)
 		return 11;
 	while (got < want) {
@@ -942,7 +922,7 @@ TEST_F(notify, recv_in_other_process_reenables_read)
 	}
 	close(p[0]);
 	self->x[0] = p[1];
-	ASSERT_EQ(0, dup_for(self->s, self->child, &info));
+	ASSERT_EQ(0, wsp_duplicate(self->s, self->child, &info));
 	ASSERT_EQ(sizeof(info), write(p[1], &info, sizeof(info)));
 	REAP_CHILD();
 

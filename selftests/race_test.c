@@ -81,24 +81,6 @@ static int await_counters(const struct wsp_counters *want,
 	}
 }
 
-static int dup_for(int fd, pid_t pid, struct wsp_protocol_info *info)
-{
-	struct wsp_duplicate_args a = { .pid = pid };
-
-	if (ioctl(fd, WSP_IOC_DUPLICATE, &a) < 0)
-		return -errno;
-	*info = a.info;
-	return 0;
-}
-
-static int redeem(int dev, const struct wsp_protocol_info *info)
-{
-	struct wsp_redeem_args a = { .flags = WSP_FD_CLOEXEC, .info = *info };
-	int fd = ioctl(dev, WSP_IOC_REDEEM, &a);
-
-	return fd < 0 ? -errno : fd;
-}
-
 static int fionread(int fd)
 {
 	int n = 0;
@@ -228,44 +210,18 @@ static int child_redeem(int dev, int from)
 	    read(from, &info, sizeof(info)) != sizeof(info))
 		return -1;
 	close(from);
-	return redeem(dev, &info);
+	return wsp_redeem(dev, &info);
 }
 
 /* In the parent: duplicate @fd for @pid and send it the record. */
 static int send_duplicate(int fd, pid_t pid, int to)
 {
 	struct wsp_protocol_info info;
-	int ret = dup_for(fd, pid, &info);
+	int ret = wsp_duplicate(fd, pid, &info);
 
 	if (ret)
 		return ret;
 	return write(to, &info, sizeof(info)) == sizeof(info) ? 0 : -EIO;
-}
-
-/*
- * Reap a child within @ms (a watchdog: children end by their own
- * deadline); SIGKILL if it does not. Its exit status, or -1.
- */
-static int reap(pid_t pid, long ms)
-{
-	long end = now_ms() + ms;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) :
-						   128 + WTERMSIG(status);
-		if (r < 0)
-			return -1;
-		if (now_ms() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		poll(NULL, 0, 5);
-	}
 }
 
 /* A child the fixture's teardown will kill if the test fails first. */
@@ -275,9 +231,9 @@ static int reap(pid_t pid, long ms)
 		self->kids[(slot)] = (pid);				\
 } while (0)
 
-/* Reap a child of the fixture: its status, or -1 (see reap()). */
+/* Reap a child of the fixture: its status, or -1 (see wsp_reap()). */
 #define REAP(slot, ms) ({						\
-	int __st = reap(self->kids[(slot)], (ms));			\
+	int __st = wsp_reap(self->kids[(slot)], (ms));			\
 	self->kids[(slot)] = 0;						\
 	__st;								\
 })
@@ -731,10 +687,10 @@ static int run_closer(int dev, int from, struct start_line *sl,
 
 		switch (r % 5) {
 		case 0:		/* close, and duplicate anew */
-			ret = dup_for(fd, getpid(), &info);
+			ret = wsp_duplicate(fd, getpid(), &info);
 			if (ret)
 				return 50;
-			nfd = redeem(dev, &info);
+			nfd = wsp_redeem(dev, &info);
 			if (nfd < 0)
 				return 51;
 			close(fd);
@@ -744,14 +700,14 @@ static int run_closer(int dev, int from, struct start_line *sl,
 		case 1:		/* a duplication left pending */
 			if (ntok == 8)
 				break;
-			if (dup_for(fd, getpid(), &tok[ntok]))
+			if (wsp_duplicate(fd, getpid(), &tok[ntok]))
 				return 52;
 			ntok++;
 			break;
 		case 2:		/* a pending one redeemed, the old one closed */
 			if (!ntok)
 				break;
-			nfd = redeem(dev, &tok[--ntok]);
+			nfd = wsp_redeem(dev, &tok[--ntok]);
 			if (nfd < 0)
 				return 53;
 			close(fd);

@@ -193,29 +193,6 @@ static int await_counters(const struct wsp_counters *want,
 	(s).descriptors, (g).pending_duplicates, (s).pending_duplicates, \
 	(g).windows, (s).windows
 
-/* Reap @pid within @ms, SIGKILL if it does not end: its status or -1. */
-static int reap(pid_t pid, long ms)
-{
-	long end = now_ms() + ms;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) :
-						   128 + WTERMSIG(status);
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (now_ms() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		poll(NULL, 0, 2);
-	}
-}
-
 /*
  * Kill and reap every child of this process, including orphans it
  * adopted as a subreaper: the number that were still there.
@@ -477,24 +454,6 @@ static bool message_ok(const struct wsp_message *m, char *why, size_t len)
 		return false;
 	}
 	return true;
-}
-
-static int dup_for(int fd, pid_t pid, struct wsp_protocol_info *info)
-{
-	struct wsp_duplicate_args a = { .pid = pid };
-
-	if (ioctl(fd, WSP_IOC_DUPLICATE, &a) < 0)
-		return -errno;
-	*info = a.info;
-	return 0;
-}
-
-static int redeem(int dev, const struct wsp_protocol_info *info)
-{
-	struct wsp_redeem_args a = { .flags = WSP_FD_CLOEXEC, .info = *info };
-	int fd = ioctl(dev, WSP_IOC_REDEEM, &a);
-
-	return fd < 0 ? -errno : fd;
 }
 
 static uint64_t socket_id_of(int fd)
@@ -984,7 +943,7 @@ static void op_dup_self(struct thread *t)
 		goto redeem;
 	}
 	i = rn(&t->r, POOL);
-	ret = dup_for(pool_fd(t, i), getpid(), &info);
+	ret = wsp_duplicate(pool_fd(t, i), getpid(), &info);
 	if (ret == -ENOBUFS)
 		return;		/* 64 pending: other threads' and workers' */
 	if (ret) {
@@ -996,7 +955,7 @@ static void op_dup_self(struct thread *t)
 		return;
 	}
 redeem:
-	fd = redeem(t->w->dev, &info);
+	fd = wsp_redeem(t->w->dev, &info);
 	if (fd < 0) {
 		TVIOL(t, "redeem our own duplication: %d", fd);
 		return;
@@ -1049,7 +1008,7 @@ static void op_dup_other(struct thread *t)
 		fd = t->own[rn(&t->r, t->n_own)].fd;
 	else
 		fd = pool_fd(t, rn(&t->r, POOL));
-	if (dup_for(fd, pid, &info)) {
+	if (wsp_duplicate(fd, pid, &info)) {
 		/* It died (ESRCH), or the socket has 64 pending. */
 		__atomic_store_n(&m->state, 0, __ATOMIC_RELEASE);
 		return;
@@ -1076,7 +1035,7 @@ static void op_mailbox(struct thread *t)
 	pid = m->target_pid;
 	gen = m->target_gen;
 	__atomic_store_n(&m->state, 0, __ATOMIC_RELEASE);
-	fd = redeem(t->w->dev, &info);
+	fd = wsp_redeem(t->w->dev, &info);
 	if (pid == getpid() && gen == t->w->gen) {
 		if (fd < 0) {
 			TVIOL(t, "redeem a duplication made for us: %d", fd);
@@ -1129,7 +1088,7 @@ static void op_fork(struct thread *t)
 		if (poll(&pf, 1, 2000) != 1 ||
 		    read(p[0], &info, sizeof(info)) != sizeof(info))
 			_exit(0);	/* no duplication for us */
-		fd = redeem(t->w->dev, &info);
+		fd = wsp_redeem(t->w->dev, &info);
 		if (fd < 0)
 			_exit(10);
 		if (socket_id_of(fd) != sid)
@@ -1151,7 +1110,7 @@ static void op_fork(struct thread *t)
 	close(p[0]);
 	t->st->forks++;
 	if (give) {
-		int ret = dup_for(pool_fd(t, i), kid, &info);
+		int ret = wsp_duplicate(pool_fd(t, i), kid, &info);
 
 		if (ret && ret != -ENOBUFS)
 			TVIOL(t, "duplicate for our child: %d", ret);
@@ -1159,7 +1118,7 @@ static void op_fork(struct thread *t)
 			TVIOL(t, "pipe to our child");
 	}
 	close(p[1]);
-	st = reap(kid, WAIT_MS);
+	st = wsp_reap(kid, WAIT_MS);
 	if (st)
 		TVIOL(t, "forked child: status %d", st);
 }
@@ -1231,7 +1190,7 @@ static int worker_main(struct worker *w, int from)
 	}
 	close(from);
 	for (i = 0; i < POOL; i++) {
-		w->base[i] = redeem(w->dev, &info[i]);
+		w->base[i] = wsp_redeem(w->dev, &info[i]);
 		if (w->base[i] < 0)
 			return 3;
 		if (socket_id_of(w->base[i]) != sh->pool_id[i])
@@ -1375,7 +1334,7 @@ static pid_t spawn(int dev, struct pool *p, int slot, long end, long cap,
 		int ret;
 
 		/* 64 pending on one socket: wait for some to go. */
-		while ((ret = dup_for(p->fd[i], pid, &info[i])) == -ENOBUFS &&
+		while ((ret = wsp_duplicate(p->fd[i], pid, &info[i])) == -ENOBUFS &&
 		       now_ms() < until)
 			poll(NULL, 0, 10);
 		if (ret) {
@@ -1709,7 +1668,7 @@ TEST_F_TIMEOUT(stress, mixed_workload, 240)
 			if (self->kids[i] <= 0)
 				continue;
 			kill(self->kids[i], SIGKILL);
-			st = reap(self->kids[i], WAIT_MS);
+			st = wsp_reap(self->kids[i], WAIT_MS);
 			if (st != 128 + SIGKILL && st != 0)
 				violation("killed worker %d: status %d", i, st);
 			kills++;
@@ -1722,7 +1681,7 @@ TEST_F_TIMEOUT(stress, mixed_workload, 240)
 	for (i = 0; i < WORKERS; i++) {
 		if (self->kids[i] <= 0)
 			continue;
-		st = reap(self->kids[i], 2 * WAIT_MS);
+		st = wsp_reap(self->kids[i], 2 * WAIT_MS);
 		self->kids[i] = 0;
 		EXPECT_EQ(0, st) TH_LOG("worker %d did not end cleanly: %d", i, st);
 	}
@@ -1829,7 +1788,7 @@ static int blocked_child(int dev, int from, int ready, enum blocker b,
 
 	if (read(from, &info, sizeof(info)) != sizeof(info))
 		return 2;
-	fd = redeem(dev, &info);
+	fd = wsp_redeem(dev, &info);
 	if (fd < 0)
 		return 3;
 	/* Blocking for good: no timeout, blocking mode. */
@@ -1838,7 +1797,7 @@ static int blocked_child(int dev, int from, int ready, enum blocker b,
 	wsp_setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO_OLD,
 		       &(struct timeval){ 0 }, sizeof(struct timeval));
 	/* A pending duplication for ourselves, freed at our death. */
-	if (dup_for(fd, getpid(), &tok))
+	if (wsp_duplicate(fd, getpid(), &tok))
 		return 4;
 	if (write(ready, "r", 1) != 1)
 		return 5;
@@ -1901,7 +1860,7 @@ TEST_F_TIMEOUT(stress, killed_while_blocked, 120)
 		self->kids[0] = kid;
 		close(rd[1]);
 		close(to[0]);
-		ASSERT_EQ(0, dup_for(fd, kid, &info));
+		ASSERT_EQ(0, wsp_duplicate(fd, kid, &info));
 		ASSERT_EQ(sizeof(info), write(to[1], &info, sizeof(info)));
 		close(to[1]);
 		ASSERT_TRUE(wsp_wait_readable(rd[0], WAIT_MS))
@@ -1913,7 +1872,7 @@ TEST_F_TIMEOUT(stress, killed_while_blocked, 120)
 			TH_LOG("%s: the child does not sleep", blocker_names[b]);
 		TH_LOG("%s: killing the child", blocker_names[b]);
 		kill(kid, SIGKILL);
-		st = reap(kid, WAIT_MS);
+		st = wsp_reap(kid, WAIT_MS);
 		self->kids[0] = 0;
 		EXPECT_EQ(128 + SIGKILL, st) TH_LOG("%s", blocker_names[b]);
 

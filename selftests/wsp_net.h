@@ -228,6 +228,27 @@ static inline int wsp_tcp_pair(int dev, int family, int *listener,
 	return 0;
 }
 
+/* WSP_IOC_DUPLICATE for process @pid: 0 and the record, or -errno. */
+static inline int wsp_duplicate(int fd, pid_t pid,
+				struct wsp_protocol_info *info)
+{
+	struct wsp_duplicate_args a = { .pid = pid };
+
+	if (ioctl(fd, WSP_IOC_DUPLICATE, &a) < 0)
+		return -errno;
+	*info = a.info;
+	return 0;
+}
+
+/* WSP_IOC_REDEEM (close-on-exec): the new descriptor, or -errno. */
+static inline int wsp_redeem(int dev, const struct wsp_protocol_info *info)
+{
+	struct wsp_redeem_args a = { .flags = WSP_FD_CLOEXEC, .info = *info };
+	int fd = ioctl(dev, WSP_IOC_REDEEM, &a);
+
+	return fd < 0 ? -errno : fd;
+}
+
 /* The module's live object counts (debugfs). */
 struct wsp_counters {
 	long sockets;

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,6 +108,33 @@ static inline void wait_sleeping(pid_t pid)
 		if (p && p[1] == ' ' && p[2] == 'S')
 			return;
 		poll(NULL, 0, 1);
+	}
+}
+
+/*
+ * Reap child @pid within @ms (a watchdog: children end by their own
+ * deadline), SIGKILL it if it does not: its exit status (128 + signal
+ * if killed by one), or -1.
+ */
+static inline int wsp_reap(pid_t pid, long ms)
+{
+	long end = now_ms() + ms;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+						   128 + WTERMSIG(status);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (now_ms() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		poll(NULL, 0, 2);
 	}
 }
 
