@@ -22,7 +22,7 @@
  * It changes only when an existing ioctl changes meaning; new ioctls and
  * new trailing struct fields do not change it (see the general format).
  */
-#define WSP_ABI_VERSION		1
+#define WSP_ABI_VERSION		2
 
 /*
  * 0xB9 is free in Documentation/userspace-api/ioctl/ioctl-number.rst
@@ -156,21 +156,6 @@ struct wsp_redeem_args {
  */
 #define WSP_MAX_PENDING_DUPLICATES	64
 
-/* The largest socket address wspshare carries: sizeof(sockaddr_storage). */
-#define WSP_SOCKADDR_MAX	128
-
-/**
- * struct wsp_sockaddr - a socket address with its length
- * @len: the address's length in bytes, at most %WSP_SOCKADDR_MAX
- * @__reserved: must be 0
- * @data: a struct sockaddr_in or sockaddr_in6 (Linux layout)
- */
-struct wsp_sockaddr {
-	__u32 len;
-	__u32 __reserved;
-	__u8 data[WSP_SOCKADDR_MAX];
-};
-
 /**
  * struct wsp_duplicate_args - duplicate a socket for a process
  * @flags: must be 0
@@ -189,105 +174,16 @@ struct wsp_duplicate_args {
 };
 
 /**
- * struct wsp_addr_args - an address in or out
- * @flags: must be 0
- * @__reserved: must be 0
- * @addr: in for %WSP_IOC_BIND and %WSP_IOC_CONNECT; out for
- *	%WSP_IOC_GETSOCKNAME and %WSP_IOC_GETPEERNAME
- */
-struct wsp_addr_args {
-	__u32 flags;
-	__u32 __reserved;
-	struct wsp_sockaddr addr;
-};
-
-/**
- * struct wsp_listen_args - listen for connections
- * @flags: must be 0
- * @backlog: as for listen(2)
- */
-struct wsp_listen_args {
-	__u32 flags;
-	__s32 backlog;
-};
-
-/**
- * struct wsp_accept_args - accept a connection
- * @flags: %WSP_FD_CLOEXEC
- * @__reserved: must be 0
- * @peer: out: the peer's address
- *
- * Used by %WSP_IOC_ACCEPT, which returns a descriptor of a new socket.
- */
-struct wsp_accept_args {
-	__u32 flags;
-	__u32 __reserved;
-	struct wsp_sockaddr peer;
-};
-
-/* The MSG_* flags (Linux values) that %WSP_IOC_SEND and %WSP_IOC_RECV take. */
-#define WSP_SEND_FLAGS		(0x01 | 0x40)		/* MSG_OOB, MSG_DONTWAIT */
-#define WSP_RECV_FLAGS		(0x01 | 0x02 | 0x40 | 0x100)
-					/* MSG_OOB, MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL */
-
-/**
- * struct wsp_msg_args - send or receive
- * @flags: in: MSG_* flags, %WSP_SEND_FLAGS or %WSP_RECV_FLAGS (else
- *	EINVAL); MSG_DONTWAIT makes this one call non-blocking
- * @out_flags: out (receive): the MSG_* flags of the result, MSG_TRUNC
- *	when a datagram was longer than @len, MSG_OOB for urgent data
- * @buf: the user buffer
- * @len: its length
- * @addr: send: the destination when @addr.len is not 0 (sendto);
- *	receive: out: the source, @addr.len 0 when the socket has none
- *
- * Used by %WSP_IOC_SEND and %WSP_IOC_RECV, which return the byte count.
- * SIGPIPE is never raised: a send on a broken connection returns EPIPE.
- */
-struct wsp_msg_args {
-	__u32 flags;
-	__u32 out_flags;
-	__u64 buf;
-	__u64 len;
-	struct wsp_sockaddr addr;
-};
-
-/**
- * struct wsp_shutdown_args - shut a connection down
- * @flags: must be 0
- * @how: SHUT_RD, SHUT_WR or SHUT_RDWR (Winsock's SD_* have the same values)
- */
-struct wsp_shutdown_args {
-	__u32 flags;
-	__s32 how;
-};
-
-/**
- * struct wsp_sockopt_args - set or get a socket option
- * @flags: must be 0
- * @level: SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP or IPPROTO_IPV6 (Linux
- *	values; else EOPNOTSUPP)
- * @name: the option, Linux value
- * @optlen: set: the value's length; get: in, the buffer's length, out,
- *	the value's
- * @optval: the user buffer of the value
- */
-struct wsp_sockopt_args {
-	__u32 flags;
-	__s32 level;
-	__s32 name;
-	__u32 optlen;
-	__u64 optval;
-};
-
-/**
  * struct wsp_nonblock_args - set the socket's blocking mode (FIONBIO)
  * @flags: must be 0
  * @nonblocking: 0 for blocking, 1 for non-blocking (else EINVAL)
  *
- * The mode belongs to the socket: it holds for every descriptor. (The
- * VFS's own FIONBIO and fcntl(O_NONBLOCK) change only one open file, so
- * wspshare ignores the file's O_NONBLOCK.)
+ * The mode is the socket file's O_NONBLOCK, which every descriptor of the
+ * socket shares. This ioctl refuses blocking mode (EINVAL) while a
+ * registration with a non-zero mask exists, whichever descriptor or
+ * process made it (Windows' FIONBIO rule). fcntl(F_SETFL) and
+ * ioctl(FIONBIO) change the same flag but are handled by the VFS before
+ * any driver sees them, so they do not enforce that rule.
  */
 struct wsp_nonblock_args {
 	__u32 flags;
@@ -301,9 +197,10 @@ struct wsp_nonblock_args {
  * @type: out
  * @protocol: out
  * @nonblocking: out: 1 if the socket is non-blocking
- * @descriptors: out: how many descriptors the socket has now
+ * @pending_duplicates: out: duplications made and not yet redeemed
  * @socket_id: out: the socket's id, the same through every descriptor of
- *	one socket and never reused while the module is loaded
+ *	one socket and never reused while the module is loaded (also shown
+ *	as "wsp-socket-id" in /proc/PID/fdinfo/FD)
  */
 struct wsp_socket_info {
 	__u32 flags;
@@ -311,27 +208,19 @@ struct wsp_socket_info {
 	__s32 type;
 	__s32 protocol;
 	__u32 nonblocking;
-	__u32 descriptors;
+	__u32 pending_duplicates;
 	__u64 socket_id;
 };
 
 /*
- * Ioctls on a descriptor. FIONREAD and SIOCATMARK also work with their
- * usual Linux numbers (int result).
+ * Ioctls on a descriptor: a file descriptor of a socket that
+ * %WSP_IOC_SOCKET made, or that was accepted from one. Every other ioctl
+ * number on it goes to the protocol as on any socket (FIONREAD,
+ * SIOCATMARK...). Numbers 0x20 to 0x2a were bind ... getsockopt in ABI 1;
+ * the system calls do that now, and the numbers stay unused.
  */
 #define WSP_IOC_DUPLICATE	_IOWR(WSP_IOC_MAGIC, 0x10, struct wsp_duplicate_args)
 #define WSP_IOC_SOCKET_INFO	_IOWR(WSP_IOC_MAGIC, 0x11, struct wsp_socket_info)
-#define WSP_IOC_BIND		_IOW(WSP_IOC_MAGIC, 0x20, struct wsp_addr_args)
-#define WSP_IOC_LISTEN		_IOW(WSP_IOC_MAGIC, 0x21, struct wsp_listen_args)
-#define WSP_IOC_CONNECT		_IOW(WSP_IOC_MAGIC, 0x22, struct wsp_addr_args)
-#define WSP_IOC_ACCEPT		_IOWR(WSP_IOC_MAGIC, 0x23, struct wsp_accept_args)
-#define WSP_IOC_SEND		_IOW(WSP_IOC_MAGIC, 0x24, struct wsp_msg_args)
-#define WSP_IOC_RECV		_IOWR(WSP_IOC_MAGIC, 0x25, struct wsp_msg_args)
-#define WSP_IOC_SHUTDOWN	_IOW(WSP_IOC_MAGIC, 0x26, struct wsp_shutdown_args)
-#define WSP_IOC_GETSOCKNAME	_IOWR(WSP_IOC_MAGIC, 0x27, struct wsp_addr_args)
-#define WSP_IOC_GETPEERNAME	_IOWR(WSP_IOC_MAGIC, 0x28, struct wsp_addr_args)
-#define WSP_IOC_SETSOCKOPT	_IOW(WSP_IOC_MAGIC, 0x29, struct wsp_sockopt_args)
-#define WSP_IOC_GETSOCKOPT	_IOWR(WSP_IOC_MAGIC, 0x2a, struct wsp_sockopt_args)
 #define WSP_IOC_SET_NONBLOCK	_IOW(WSP_IOC_MAGIC, 0x2b, struct wsp_nonblock_args)
 
 /*
@@ -362,19 +251,10 @@ struct wsp_socket_info {
 #define WSP_FD_ADDRESS_LIST_CHANGE	0x200
 #define WSP_FD_ALL_EVENTS		0x3ff
 
-/* The Winsock error codes events carry (Winsock values). */
-#define WSP_WSAENETDOWN			10050
-#define WSP_WSAENETUNREACH		10051
-#define WSP_WSAECONNABORTED		10053
-#define WSP_WSAECONNRESET		10054
-#define WSP_WSAENOBUFS			10055
-#define WSP_WSAETIMEDOUT		10060
-#define WSP_WSAECONNREFUSED		10061
-#define WSP_WSAEHOSTUNREACH		10065
-
-/* lParam of an async-select message: WSAMAKESELECTREPLY(event, error). */
-#define WSP_MAKESELECTREPLY(event, error) \
-	((__u32)(event) | ((__u32)(error) << 16))
+/*
+ * An event's error is a Linux errno value, positive (ECONNREFUSED,
+ * ETIMEDOUT, ECONNRESET, ...), or 0; libwsp turns it into Winsock's code.
+ */
 
 /* Flags of WSP_IOC_WINDOW. */
 #define WSP_WINDOW_NONBLOCK		0x2U	/* read() does not wait */
@@ -400,21 +280,28 @@ struct wsp_window_args {
 	__u32 limit;
 };
 
+/* wParam of messages whose registration names no descriptor. */
+#define WSP_DESCRIPTOR_UNKNOWN		(~(__u64)0)
+
 /**
  * struct wsp_message - one posted message, as read() returns it
  * @hwnd: the window, as the registering process named it
  * @message: the message number of the registration (wMsg)
- * @__pad: 0
+ * @event: the one FD_* event the message reports
  * @wparam: the descriptor the registration was made through
- * @lparam: WSP_MAKESELECTREPLY(event, error): one FD_* event in the low
- *	16 bits, its Winsock error code in the high 16 bits
+ * @error: the event's error: a positive Linux errno value, or 0
+ * @__pad: 0
+ *
+ * libwsp packs @event and @error into Windows' lParam
+ * (WSAMAKESELECTREPLY, with Winsock's error code).
  */
 struct wsp_message {
 	__u64 hwnd;
 	__u32 message;
-	__u32 __pad;
+	__u32 event;
 	__u64 wparam;
-	__u64 lparam;
+	__s32 error;
+	__u32 __pad;
 };
 
 /**
@@ -468,6 +355,13 @@ struct wsp_event_select_args {
  *
  * Replaces the socket's registration, whichever descriptor or process made
  * it, and makes the socket non-blocking.
+ *
+ * A socket accepted from a registered listener inherits its registration
+ * with the descriptor %WSP_DESCRIPTOR_UNKNOWN (the kernel cannot know the
+ * number accept(2) returns). Such a window registration records events but
+ * posts nothing until an async-select through the new descriptor names it
+ * (libwsp's WSPAccept makes one); that call posts every selected condition
+ * true then, as any async-select does.
  */
 struct wsp_async_select_args {
 	__u32 flags;
@@ -483,15 +377,17 @@ struct wsp_async_select_args {
  * @eventfd: an eventfd to reset in the same atomic step, or -1
  * @network_events: out: the recorded events of the event-select mask,
  *	now cleared from the record (0 when no event-select is active)
- * @error_codes: out: the Winsock error code of each reported event,
- *	indexed by WSP_FD_*_BIT; slots of events not reported are left as
- *	the caller passed them
+ * @__reserved: must be 0
+ * @errors: out: the error of each reported event, a positive Linux errno
+ *	value or 0, indexed by WSP_FD_*_BIT; slots of events not reported
+ *	are left as the caller passed them
  */
 struct wsp_enum_events_args {
 	__u32 flags;
 	__s32 eventfd;
-	__s32 network_events;
-	__s32 error_codes[WSP_FD_MAX_EVENTS];
+	__u32 network_events;
+	__u32 __reserved;
+	__s32 errors[WSP_FD_MAX_EVENTS];
 };
 
 /* Kinds of registration. */
