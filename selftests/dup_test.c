@@ -277,7 +277,7 @@ static int plain_read_exact(int fd, void *buf, size_t len)
 /* A wspshare socket of @type bound to 127.0.0.1:0; *port its port. */
 static int wsp_bound(int dev, int type, uint16_t *port)
 {
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	int fd = wsp_socket(dev, AF_INET, type, 0, WSP_FD_CLOEXEC), ret;
 
 	if (fd < 0)
@@ -873,7 +873,7 @@ static struct holder make_dup(struct __test_metadata *_metadata, int dev,
 static void tcp_to_plain_peer(struct __test_metadata *_metadata, int dev,
 			      int *client, int *peer)
 {
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	uint16_t port = 0;
 	int l;
 

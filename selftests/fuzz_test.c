@@ -313,12 +313,12 @@ static bool kind_is_win(int k)
 struct files {
 	int fd[K_COUNT];
 	int pipe_w;
-	struct wsp_sockaddr listen_addr;
+	struct test_addr listen_addr;
 };
 
 static int make_udp(int dev, int family)
 {
-	struct wsp_sockaddr a;
+	struct test_addr a;
 	int fd = wsp_socket(dev, family, SOCK_DGRAM, 0,
 			    WSP_FD_CLOEXEC | WSP_SOCK_NONBLOCK);
 
@@ -578,7 +578,7 @@ static uint64_t pick_uptr(struct fuzzer *z, uint64_t *r, uint64_t *len)
 	return p;
 }
 
-static void pick_sockaddr(struct fuzzer *z, uint64_t *r, struct wsp_sockaddr *a)
+static void pick_sockaddr(struct fuzzer *z, uint64_t *r, struct test_addr *a)
 {
 	static const uint32_t lens[] = { 0, 1, 2, 8, 15, 16, 24, 27, 28, 127, 128 };
 

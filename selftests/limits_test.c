@@ -127,7 +127,7 @@ TEST_F(lim, rlimit_nofile_bounds_windows)
 /* Accept finds no descriptor: EMFILE, and the connection stays queued. */
 TEST_F(lim, rlimit_nofile_accept_keeps_connection)
 {
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	int l, c, s, base;
 
 	l = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_SOCK_NONBLOCK);
@@ -265,7 +265,7 @@ TEST_F(lim, pid_outside_namespace_esrch)
 
 /* In a new network namespace: connect to @port on 127.0.0.1; the errno. */
 struct netns_arg {
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	int redeemed;		/* a descriptor made in the parent's namespace */
 };
 

@@ -1035,7 +1035,7 @@ TEST_F(notify, failed_recv_reenables_read)
 TEST_F(notify, udp_datagram_reports_read)
 {
 	struct wsp_enum_events_args a;
-	struct wsp_sockaddr a1, a2;
+	struct test_addr a1, a2;
 	char buf[16];
 
 	UDP_BOUND(self->u1, a1);
@@ -1111,7 +1111,7 @@ TEST_F(notify, oobinline_reports_no_oob)
 TEST_F(notify, accept_reports_and_reenables)
 {
 	struct wsp_enum_events_args a;
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	int i;
 
 	LISTENER(addr);
@@ -1230,7 +1230,7 @@ TEST_F(notify, no_write_after_successful_send)
 TEST_F(notify, connect_success_reports_connect_and_write)
 {
 	struct wsp_enum_events_args a;
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 
 	LISTENER(addr);
 	NEW_SOCK(self->c, SOCK_STREAM);
@@ -1251,7 +1251,7 @@ TEST_F(notify, connect_success_reports_connect_and_write)
 TEST_F(notify, connect_success_posts_connect_then_write)
 {
 	struct wsp_message m[4];
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 
 	LISTENER(addr);
 	NEW_SOCK(self->c, SOCK_STREAM);
@@ -1268,7 +1268,7 @@ TEST_F(notify, connect_success_posts_connect_then_write)
 /* A port on loopback that nothing listens on. */
 static int closed_port(int dev)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	int fd, ret;
 
 	fd = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
@@ -1286,7 +1286,7 @@ static int closed_port(int dev)
 TEST_F(notify, connect_refused_reports_error_no_write)
 {
 	struct wsp_enum_events_args a;
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	int port, ret;
 
 	port = closed_port(self->dev);
@@ -1311,7 +1311,7 @@ TEST_F(notify, connect_refused_reports_error_no_write)
 TEST_F(notify, connect_refused_posts_error_no_write)
 {
 	struct wsp_message m[4];
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	int port, ret;
 
 	port = closed_port(self->dev);
@@ -1333,7 +1333,7 @@ TEST_F(notify, connect_refused_posts_error_no_write)
 TEST_F(notify, udp_connect_reports_connect_and_write)
 {
 	struct wsp_enum_events_args a;
-	struct wsp_sockaddr a1, a2;
+	struct test_addr a1, a2;
 
 	UDP_BOUND(self->u1, a1);
 	UDP_BOUND(self->u2, a2);
@@ -1653,7 +1653,7 @@ TEST_F(notify, async_select_reposts_reset_with_error)
 TEST_F(notify, async_select_reposts_accept)
 {
 	struct wsp_message m[4];
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 
 	LISTENER(addr);
 	NEW_SOCK(self->c, SOCK_STREAM);
@@ -1669,7 +1669,7 @@ TEST_F(notify, async_select_reposts_accept)
 TEST_F(notify, async_select_reposts_udp)
 {
 	struct wsp_message m[4];
-	struct wsp_sockaddr a1, a2;
+	struct test_addr a1, a2;
 	unsigned int seen = 0;
 	int n, i;
 
@@ -1793,7 +1793,7 @@ TEST_F(notify, accept_inherits_event_select)
 	const unsigned int mask = WSP_FD_ACCEPT | WSP_FD_READ | WSP_FD_WRITE;
 	struct wsp_enum_events_args a;
 	struct wsp_registration r;
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 
 	LISTENER(addr);
 	ASSERT_EQ(0, wsp_event_select(self->l, self->efd, mask));
@@ -1831,7 +1831,7 @@ TEST_F(notify, accept_inherits_async_select)
 {
 	const unsigned int mask = WSP_FD_ACCEPT | WSP_FD_READ | WSP_FD_WRITE;
 	struct wsp_registration r;
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	struct wsp_message m[4];
 
 	LISTENER(addr);

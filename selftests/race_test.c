@@ -952,9 +952,9 @@ TEST_F(race, enum_while_events_arrive)
  * Connect, then send one byte at a time until the accepting side closes
  * the connection (or a cap): data keeps arriving while it is accepted.
  */
-static int blast_connections(int dev, const struct wsp_sockaddr *addr)
+static int blast_connections(int dev, const struct test_addr *addr)
 {
-	struct wsp_sockaddr a = *addr;
+	struct test_addr a = *addr;
 	int i, j, c;
 	long n;
 
@@ -976,7 +976,7 @@ static void accept_under_traffic(struct __test_metadata *_metadata,
 				 int dev, bool async)
 {
 	struct wsp_enum_events_args en;
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	int l, efd, w = -1, i, s, status;
 	long deadline;
 	pid_t child;

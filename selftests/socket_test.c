@@ -30,7 +30,7 @@
 /* A kernel address: never a valid user pointer. */
 #define KERNEL_PTR ((void *)0xffffffff81000000ul)
 
-static int sa_family(const struct wsp_sockaddr *a)
+static int sa_family(const struct test_addr *a)
 {
 	const struct sockaddr *sa = (const void *)a->data;
 
@@ -43,7 +43,7 @@ static unsigned int sa_len(int family)
 				  : sizeof(struct sockaddr_in);
 }
 
-static bool sa_is_loopback(const struct wsp_sockaddr *a)
+static bool sa_is_loopback(const struct test_addr *a)
 {
 	if (sa_family(a) == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)a->data;
@@ -76,7 +76,7 @@ static long recv_full(int fd, void *buf, size_t len)
 /* A port on loopback that nothing listens on. */
 static int closed_port(int dev, int family)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	int fd, ret;
 
 	fd = wsp_socket(dev, family, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
@@ -510,7 +510,7 @@ TEST_F(create, descriptor_bad_pointer_efault)
 		WSP_IOC_SHUTDOWN, WSP_IOC_GETSOCKNAME, WSP_IOC_GETPEERNAME,
 		WSP_IOC_SETSOCKOPT, WSP_IOC_GETSOCKOPT, WSP_IOC_SET_NONBLOCK,
 	};
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	void *unmapped = unmapped_page();
 	int i, fd;
 	long ret;
@@ -573,7 +573,7 @@ TEST_F(create, opt_ipv6_v6only)
 /* A v6-only socket bound to :: does not take IPv4 connections. */
 TEST_F(create, ipv6_v6only_refuses_ipv4)
 {
-	struct wsp_sockaddr a6 = { 0 }, a4 = { 0 };
+	struct test_addr a6 = { 0 }, a4 = { 0 };
 	int l, c, one = 1;
 
 	l = wsp_socket(self->dev, AF_INET6, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
@@ -673,7 +673,7 @@ FIXTURE_TEARDOWN(sock)
 
 TEST_F(sock, bind_then_getsockname)
 {
-	struct wsp_sockaddr a = { 0 }, got = { 0 };
+	struct test_addr a = { 0 }, got = { 0 };
 
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
 	/* Unbound: the family, port 0. */
@@ -700,7 +700,7 @@ TEST_F(sock, bind_then_getsockname)
 TEST_F(sock, bind_bad_args_einval)
 {
 	struct wsp_addr_args aa;
-	struct wsp_sockaddr got = { 0 };
+	struct test_addr got = { 0 };
 
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
 
@@ -742,7 +742,7 @@ TEST_F(sock, bind_bad_args_einval)
 
 TEST_F(sock, bind_address_in_use)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
 	NEW_SOCK(self->s, SOCK_STREAM, WSP_FD_CLOEXEC);
@@ -756,7 +756,7 @@ TEST_F(sock, bind_address_in_use)
 TEST_F(sock, listen_bad_flags_einval)
 {
 	struct wsp_listen_args la = { .flags = 1, .backlog = 4 };
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	int v = -1;
 
 	NEW_SOCK(self->l, SOCK_STREAM, WSP_FD_CLOEXEC);
@@ -774,7 +774,7 @@ TEST_F(sock, listen_bad_flags_einval)
 /* listen(2) on a datagram socket: EOPNOTSUPP. */
 TEST_F(sock, listen_on_udp_eopnotsupp)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 
 	UDP_BOUND(self->u1, a);
 	EXPECT_EQ(-EOPNOTSUPP, wsp_listen(self->u1, 4));
@@ -783,7 +783,7 @@ TEST_F(sock, listen_on_udp_eopnotsupp)
 TEST_F(sock, connect_bad_args_einval)
 {
 	struct wsp_addr_args aa;
-	struct wsp_sockaddr a = { 0 }, peer = { 0 };
+	struct test_addr a = { 0 }, peer = { 0 };
 
 	LISTENER(a, WSP_FD_CLOEXEC);
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
@@ -808,7 +808,7 @@ TEST_F(sock, connect_bad_args_einval)
 
 TEST_F(sock, connect_refused)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	int port = closed_port(self->dev, variant->family);
 
 	ASSERT_LT(0, port);
@@ -822,7 +822,7 @@ TEST_F(sock, accept_returns_peer_and_new_socket)
 {
 	struct wsp_accept_args aa = { .flags = WSP_FD_CLOEXEC };
 	struct wsp_socket_info il, ic, is;
-	struct wsp_sockaddr a = { 0 }, cname = { 0 };
+	struct test_addr a = { 0 }, cname = { 0 };
 	char buf[8];
 
 	LISTENER(a, WSP_FD_CLOEXEC);
@@ -859,7 +859,7 @@ TEST_F(sock, accept_returns_peer_and_new_socket)
 TEST_F(sock, accept_cloexec_flag)
 {
 	struct wsp_accept_args aa = { 0 };
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	int c2 = -1, s2 = -1;
 
 	LISTENER(a, WSP_FD_CLOEXEC);
@@ -887,7 +887,7 @@ TEST_F(sock, accept_cloexec_flag)
 TEST_F(sock, accept_counters)
 {
 	struct wsp_counters c0, c1, c2;
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 
 	LISTENER(a, WSP_FD_CLOEXEC);
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
@@ -908,7 +908,7 @@ TEST_F(sock, accept_counters)
 TEST_F(sock, accept_bad_args_einval)
 {
 	struct wsp_accept_args aa;
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	long ret;
 
 	LISTENER(a, WSP_FD_CLOEXEC);
@@ -943,7 +943,7 @@ TEST_F(sock, accept_bad_args_einval)
 /* Accept on a socket that does not listen: EINVAL as accept(2). */
 TEST_F(sock, accept_not_listening_einval)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 
 	NEW_SOCK(self->l, SOCK_STREAM, WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
 	wsp_loopback(&a, variant->family, 0);
@@ -955,8 +955,8 @@ TEST_F(sock, accept_not_listening_einval)
 /* Both ends' names agree with each other and with the listener. */
 TEST_F(sock, getsockname_getpeername)
 {
-	struct wsp_sockaddr ln = { 0 }, cn = { 0 }, cp = { 0 };
-	struct wsp_sockaddr sn = { 0 }, sp = { 0 };
+	struct test_addr ln = { 0 }, cn = { 0 }, cp = { 0 };
+	struct test_addr sn = { 0 }, sp = { 0 };
 
 	TCP_PAIR();
 	ASSERT_EQ(0, wsp_getsockname(self->l, &ln));
@@ -981,7 +981,7 @@ TEST_F(sock, getsockname_getpeername)
 
 TEST_F(sock, getpeername_unconnected_enotconn)
 {
-	struct wsp_sockaddr a = { 0 }, p = { 0 };
+	struct test_addr a = { 0 }, p = { 0 };
 
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
 	EXPECT_EQ(-ENOTCONN, wsp_getpeername(self->c, &p));
@@ -1447,7 +1447,7 @@ TEST_F(sock, recv_bad_buffer_efault)
 /* A bad destination in the send's address field. */
 TEST_F(sock, sendto_bad_addr_einval)
 {
-	struct wsp_sockaddr a1 = { 0 }, a2 = { 0 };
+	struct test_addr a1 = { 0 }, a2 = { 0 };
 	char buf[8];
 	struct wsp_msg_args m = { .buf = (uintptr_t)"dgram", .len = 5 };
 
@@ -1471,7 +1471,7 @@ TEST_F(sock, sendto_bad_addr_einval)
 
 TEST_F(sock, udp_sendto_recvfrom)
 {
-	struct wsp_sockaddr a1 = { 0 }, a2 = { 0 };
+	struct test_addr a1 = { 0 }, a2 = { 0 };
 	char buf[32];
 	struct wsp_msg_args m = { .buf = (uintptr_t)"hello", .len = 5 };
 	struct wsp_msg_args r = { .buf = (uintptr_t)buf, .len = sizeof(buf) };
@@ -1506,7 +1506,7 @@ TEST_F(sock, udp_sendto_recvfrom)
 
 TEST_F(sock, udp_truncation_flag)
 {
-	struct wsp_sockaddr a1 = { 0 }, a2 = { 0 };
+	struct test_addr a1 = { 0 }, a2 = { 0 };
 	char big[100], buf[10];
 	struct wsp_msg_args m = { .buf = (uintptr_t)big, .len = sizeof(big) };
 	struct wsp_msg_args r = { .buf = (uintptr_t)buf, .len = sizeof(buf) };
@@ -1537,7 +1537,7 @@ TEST_F(sock, udp_truncation_flag)
 
 TEST_F(sock, udp_connected_send_recv)
 {
-	struct wsp_sockaddr a1 = { 0 }, a2 = { 0 }, peer = { 0 };
+	struct test_addr a1 = { 0 }, a2 = { 0 }, peer = { 0 };
 	char buf[16];
 
 	UDP_BOUND(self->u1, a1);
@@ -1558,7 +1558,7 @@ TEST_F(sock, udp_connected_send_recv)
 /* An unconnected UDP socket has nowhere to send without an address. */
 TEST_F(sock, udp_send_without_address_edestaddrreq)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 
 	UDP_BOUND(self->u1, a);
 	EXPECT_EQ(-EDESTADDRREQ, wsp_send(self->u1, "x", 1, 0));
@@ -1567,7 +1567,7 @@ TEST_F(sock, udp_send_without_address_edestaddrreq)
 /* FIONREAD on a datagram socket is the next datagram's size. */
 TEST_F(sock, udp_fionread_next_datagram)
 {
-	struct wsp_sockaddr a1 = { 0 }, a2 = { 0 };
+	struct test_addr a1 = { 0 }, a2 = { 0 };
 	char buf[64];
 	int avail = -1;
 
@@ -1648,7 +1648,7 @@ TEST_F(sock, nonblocking_recv_eagain)
 
 TEST_F(sock, nonblocking_udp_recv_eagain)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	char buf[8];
 
 	NEW_SOCK(self->u1, SOCK_DGRAM, WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
@@ -1708,7 +1708,7 @@ TEST_F(sock, msg_dontwait_on_blocking_socket)
 
 TEST_F(sock, nonblocking_accept_eagain)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 
 	LISTENER(a, WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
 	self->s = wsp_accept(self->l, NULL);
@@ -1725,7 +1725,7 @@ TEST_F(sock, nonblocking_accept_eagain)
 /* Non-blocking connect: EINPROGRESS, then POLLOUT and a peer name. */
 TEST_F(sock, nonblocking_connect_einprogress)
 {
-	struct wsp_sockaddr a = { 0 }, peer = { 0 };
+	struct test_addr a = { 0 }, peer = { 0 };
 	int err = -1, rev;
 
 	LISTENER(a, WSP_FD_CLOEXEC);
@@ -1839,7 +1839,7 @@ TEST_F(sock, poll_readiness)
 
 TEST_F(sock, poll_listener_pending_connection)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 
 	LISTENER(a, WSP_FD_CLOEXEC);
 	EXPECT_EQ(0, poll1(self->l, POLLIN, 0));
@@ -1865,7 +1865,7 @@ TEST_F(sock, poll_peer_close_hup)
 
 TEST_F(sock, poll_udp_datagram)
 {
-	struct wsp_sockaddr a1 = { 0 }, a2 = { 0 };
+	struct test_addr a1 = { 0 }, a2 = { 0 };
 	char buf[8];
 
 	UDP_BOUND(self->u1, a1);
@@ -2053,7 +2053,7 @@ TEST_F(sock, opt_so_type)
 
 TEST_F(sock, opt_so_acceptconn)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	int v = -1;
 
 	NEW_SOCK(self->l, SOCK_STREAM, WSP_FD_CLOEXEC);
@@ -2072,7 +2072,7 @@ TEST_F(sock, opt_so_acceptconn)
 /* SO_ERROR after a refused non-blocking connect: ECONNREFUSED, once. */
 TEST_F(sock, opt_so_error_refused)
 {
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 	int port = closed_port(self->dev, variant->family);
 	int err = -1, rev;
 
@@ -2203,7 +2203,7 @@ TEST_F(sock, opt_short_value_einval)
 TEST_F(sock, opt_set_before_connect_persists)
 {
 	int one = 1, v = -1;
-	struct wsp_sockaddr a = { 0 };
+	struct test_addr a = { 0 };
 
 	LISTENER(a, WSP_FD_CLOEXEC);
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);

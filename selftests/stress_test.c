@@ -287,8 +287,8 @@ struct shared {
 	struct mbox_slot mbox[WORKERS][MBOX];
 	uint64_t pool_id[POOL];
 	int pool_kind[POOL];
-	struct wsp_sockaddr listen_addr[N_PAIRS];
-	struct wsp_sockaddr udp_addr[N_UDP];
+	struct test_addr listen_addr[N_PAIRS];
+	struct test_addr udp_addr[N_UDP];
 	struct tstats ts[WORKERS][THREADS];
 	long worker_starts;
 	struct reg_entry regs[REG_CAP];
@@ -868,7 +868,7 @@ static void op_own(struct thread *t)
 
 	if (!t->n_own || rn(&t->r, 4) == 0) {
 		bool tcp = rn(&t->r, 4) != 0;
-		struct wsp_sockaddr a;
+		struct test_addr a;
 
 		a = tcp ? sh->listen_addr[rn(&t->r, N_PAIRS)] :
 			  sh->udp_addr[rn(&t->r, N_UDP)];
@@ -1250,7 +1250,7 @@ static int pool_open(int dev, struct pool *p)
 		p->fd[k++] = s;
 	}
 	for (i = 0; i < N_UDP; i++) {
-		struct wsp_sockaddr a;
+		struct test_addr a;
 		int u = wsp_socket(dev, AF_INET, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
 
 		if (u < 0)

@@ -830,7 +830,7 @@ TEST_F(win, immediate_read_when_data_waits)
 TEST_F(win, immediate_accept_when_connection_waits)
 {
 	struct wsp_message m[4];
-	struct wsp_sockaddr a;
+	struct test_addr a;
 	int c2;
 
 	TCP_PAIR();
@@ -1209,7 +1209,7 @@ TEST_F(win, accepted_socket_holds_inherited_window)
 {
 	struct wsp_message m[8];
 	struct wsp_registration reg;
-	struct wsp_sockaddr a;
+	struct test_addr a;
 	int c2, s2, n;
 
 	TCP_PAIR();

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * wsp_net.h - socket helpers shared by the wspshare selftests: thin
- * wrappers that return -errno, loopback addresses, a connected TCP pair
- * and the module's live object counters.
+ * wrappers around the socket system calls that return -errno, loopback
+ * addresses, a connected TCP pair and the module's live object counters.
+ *
+ * A wspshare descriptor is a real socket descriptor: every helper here
+ * except wsp_socket(), wsp_set_nonblock(), wsp_info(), wsp_duplicate() and
+ * wsp_redeem() is the plain system call.
  */
 #ifndef WSP_NET_H
 #define WSP_NET_H
@@ -31,100 +35,89 @@ static inline int wsp_socket(int dev, int family, int type, int protocol,
 	return fd < 0 ? -errno : fd;
 }
 
+/* A socket address of any family, with its length. */
+struct test_addr {
+	socklen_t len;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_storage ss;
+		unsigned char data[sizeof(struct sockaddr_storage)];
+	};
+};
+
 /* The loopback address of @family with @port (host order). */
-static inline void wsp_loopback(struct wsp_sockaddr *a, int family,
+static inline void wsp_loopback(struct test_addr *a, int family,
 				uint16_t port)
 {
 	memset(a, 0, sizeof(*a));
 	if (family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (void *)a->data;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		sin6->sin6_addr = in6addr_loopback;
-		a->len = sizeof(*sin6);
+		a->in6.sin6_family = AF_INET6;
+		a->in6.sin6_port = htons(port);
+		a->in6.sin6_addr = in6addr_loopback;
+		a->len = sizeof(a->in6);
 	} else {
-		struct sockaddr_in *sin = (void *)a->data;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		a->len = sizeof(*sin);
+		a->in.sin_family = AF_INET;
+		a->in.sin_port = htons(port);
+		a->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->len = sizeof(a->in);
 	}
 }
 
 /* The port (host order) in an AF_INET or AF_INET6 address. */
-static inline uint16_t wsp_port(const struct wsp_sockaddr *a)
+static inline uint16_t wsp_port(const struct test_addr *a)
 {
-	const struct sockaddr_in *sin = (const void *)a->data;
-
-	return ntohs(sin->sin_port);	/* same offset in sockaddr_in6 */
+	return ntohs(a->in.sin_port);	/* same offset in sockaddr_in6 */
 }
 
-/* An address ioctl; @addr is read only by the ioctls that take one. */
-static inline int wsp_addr_ioctl(int fd, unsigned long cmd,
-				 struct wsp_sockaddr *addr)
+static inline int wsp_bind(int fd, struct test_addr *addr)
 {
-	struct wsp_addr_args a = { 0 };
-	int ret;
-
-	if (addr && (cmd == WSP_IOC_BIND || cmd == WSP_IOC_CONNECT))
-		a.addr = *addr;
-	ret = ioctl(fd, cmd, &a);
-	if (ret < 0)
-		return -errno;
-	if (addr)
-		*addr = a.addr;
-	return ret;
+	return bind(fd, &addr->sa, addr->len) < 0 ? -errno : 0;
 }
 
-static inline int wsp_bind(int fd, struct wsp_sockaddr *addr)
+static inline int wsp_connect(int fd, struct test_addr *addr)
 {
-	return wsp_addr_ioctl(fd, WSP_IOC_BIND, addr);
+	return connect(fd, &addr->sa, addr->len) < 0 ? -errno : 0;
 }
 
-static inline int wsp_connect(int fd, struct wsp_sockaddr *addr)
+static inline int wsp_getsockname(int fd, struct test_addr *addr)
 {
-	return wsp_addr_ioctl(fd, WSP_IOC_CONNECT, addr);
+	addr->len = sizeof(addr->ss);
+	return getsockname(fd, &addr->sa, &addr->len) < 0 ? -errno : 0;
 }
 
-static inline int wsp_getsockname(int fd, struct wsp_sockaddr *addr)
+static inline int wsp_getpeername(int fd, struct test_addr *addr)
 {
-	return wsp_addr_ioctl(fd, WSP_IOC_GETSOCKNAME, addr);
-}
-
-static inline int wsp_getpeername(int fd, struct wsp_sockaddr *addr)
-{
-	return wsp_addr_ioctl(fd, WSP_IOC_GETPEERNAME, addr);
+	addr->len = sizeof(addr->ss);
+	return getpeername(fd, &addr->sa, &addr->len) < 0 ? -errno : 0;
 }
 
 static inline int wsp_listen(int fd, int backlog)
 {
-	struct wsp_listen_args a = { .backlog = backlog };
-
-	return ioctl(fd, WSP_IOC_LISTEN, &a) < 0 ? -errno : 0;
+	return listen(fd, backlog) < 0 ? -errno : 0;
 }
 
-/* Accept: the new descriptor, or -errno; the peer's address if @peer. */
-static inline int wsp_accept(int fd, struct wsp_sockaddr *peer)
+/* Accept (close-on-exec): the new descriptor, or -errno; the peer if @peer. */
+static inline int wsp_accept(int fd, struct test_addr *peer)
 {
-	struct wsp_accept_args a = { .flags = WSP_FD_CLOEXEC };
-	int nfd = ioctl(fd, WSP_IOC_ACCEPT, &a);
+	struct test_addr a;
+	int nfd;
 
+	a.len = sizeof(a.ss);
+	nfd = accept4(fd, &a.sa, &a.len, SOCK_CLOEXEC);
 	if (nfd < 0)
 		return -errno;
 	if (peer)
-		*peer = a.peer;
+		*peer = a;
 	return nfd;
 }
 
+/* send(2) without SIGPIPE, as Winsock has none. */
 static inline long wsp_send(int fd, const void *buf, size_t len,
 			    unsigned int flags)
 {
-	struct wsp_msg_args m = {
-		.flags = flags, .buf = (uintptr_t)buf, .len = len,
-	};
-	long n = ioctl(fd, WSP_IOC_SEND, &m);
+	long n = send(fd, buf, len, flags | MSG_NOSIGNAL);
 
 	return n < 0 ? -errno : n;
 }
@@ -132,10 +125,7 @@ static inline long wsp_send(int fd, const void *buf, size_t len,
 static inline long wsp_recv(int fd, void *buf, size_t len,
 			    unsigned int flags)
 {
-	struct wsp_msg_args m = {
-		.flags = flags, .buf = (uintptr_t)buf, .len = len,
-	};
-	long n = ioctl(fd, WSP_IOC_RECV, &m);
+	long n = recv(fd, buf, len, flags);
 
 	return n < 0 ? -errno : n;
 }
@@ -143,26 +133,18 @@ static inline long wsp_recv(int fd, void *buf, size_t len,
 static inline int wsp_setsockopt(int fd, int level, int name,
 				 const void *val, unsigned int len)
 {
-	struct wsp_sockopt_args a = {
-		.level = level, .name = name, .optlen = len,
-		.optval = (uintptr_t)val,
-	};
-
-	return ioctl(fd, WSP_IOC_SETSOCKOPT, &a) < 0 ? -errno : 0;
+	return setsockopt(fd, level, name, val, len) < 0 ? -errno : 0;
 }
 
 /* Get an option; *len is the buffer's length in, the value's out. */
 static inline int wsp_getsockopt(int fd, int level, int name, void *val,
 				 unsigned int *len)
 {
-	struct wsp_sockopt_args a = {
-		.level = level, .name = name, .optlen = *len,
-		.optval = (uintptr_t)val,
-	};
+	socklen_t l = *len;
 
-	if (ioctl(fd, WSP_IOC_GETSOCKOPT, &a) < 0)
+	if (getsockopt(fd, level, name, val, &l) < 0)
 		return -errno;
-	*len = a.optlen;
+	*len = l;
 	return 0;
 }
 
@@ -173,6 +155,7 @@ static inline int wsp_getsockopt_int(int fd, int level, int name, int *val)
 	return wsp_getsockopt(fd, level, name, val, &len);
 }
 
+/* WSP_IOC_SET_NONBLOCK: the socket's blocking mode, Windows' FIONBIO. */
 static inline int wsp_set_nonblock(int fd, int nonblocking)
 {
 	struct wsp_nonblock_args a = { .nonblocking = nonblocking };
@@ -186,6 +169,14 @@ static inline int wsp_info(int fd, struct wsp_socket_info *info)
 	return ioctl(fd, WSP_IOC_SOCKET_INFO, info) < 0 ? -errno : 0;
 }
 
+/* The socket id of a descriptor, or 0 if it is not a wspshare socket. */
+static inline unsigned long long wsp_socket_id(int fd)
+{
+	struct wsp_socket_info info;
+
+	return wsp_info(fd, &info) ? 0 : info.socket_id;
+}
+
 /*
  * A listening socket on loopback (port chosen by the kernel) and a
  * connected pair: *client connected to it, *server accepted. Returns 0 or
@@ -194,7 +185,7 @@ static inline int wsp_info(int fd, struct wsp_socket_info *info)
 static inline int wsp_tcp_pair(int dev, int family, int *listener,
 			       int *client, int *server)
 {
-	struct wsp_sockaddr addr;
+	struct test_addr addr;
 	int l, c = -1, s = -1, ret;
 
 	l = wsp_socket(dev, family, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
@@ -252,7 +243,6 @@ static inline int wsp_redeem(int dev, const struct wsp_protocol_info *info)
 /* The module's live object counts (debugfs). */
 struct wsp_counters {
 	long sockets;
-	long descriptors;
 	long pending_duplicates;
 	long windows;
 	long registrations;
@@ -271,8 +261,6 @@ static inline int wsp_read_counters(struct wsp_counters *c)
 	while (fscanf(f, "%63[^:]: %ld\n", name, &value) == 2) {
 		if (!strcmp(name, "sockets"))
 			c->sockets = value;
-		else if (!strcmp(name, "descriptors"))
-			c->descriptors = value;
 		else if (!strcmp(name, "pending_duplicates"))
 			c->pending_duplicates = value;
 		else if (!strcmp(name, "windows"))

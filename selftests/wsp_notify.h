@@ -100,7 +100,7 @@ static inline int wsp_read_messages(int window, struct wsp_message *msgs,
 	return n;
 }
 
-#define WSP_MSG_EVENT(m)	((unsigned int)((m)->lparam & 0xffff))
-#define WSP_MSG_ERROR(m)	((unsigned int)((m)->lparam >> 16))
+#define WSP_MSG_EVENT(m)	((m)->event)
+#define WSP_MSG_ERROR(m)	((m)->error)
 
 #endif /* WSP_NOTIFY_H */
