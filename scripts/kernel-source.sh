@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Extract the few files wspshare takes from Debian's linux-source-6.12
-# tarball into DEST: kselftest's harness and checkpatch. They are never
-# committed; this runs at build time and only when DEST lacks them.
+# tarball into DEST: kselftest's harness, lib.mk and runner, and
+# checkpatch. They are never committed; this runs at build time and only
+# when DEST lacks them.
 #
 # usage: kernel-source.sh DEST
 set -euo pipefail
@@ -12,6 +13,9 @@ dest=${1:?usage: kernel-source.sh DEST}
 files=(
 	tools/testing/selftests/kselftest_harness.h
 	tools/testing/selftests/kselftest.h
+	tools/testing/selftests/lib.mk
+	tools/testing/selftests/kselftest/runner.sh
+	tools/testing/selftests/kselftest/prefix.pl
 	scripts/checkpatch.pl
 	scripts/spelling.txt
 	scripts/const_structs.checkpatch
