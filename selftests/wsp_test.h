@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -136,6 +137,22 @@ static inline int wsp_reap(pid_t pid, long ms)
 		}
 		poll(NULL, 0, 2);
 	}
+}
+
+/*
+ * delete_module(2) of wspshare as rmmod calls it (O_NONBLOCK: fail at
+ * once instead of waiting for the references to go): 0 if the module was
+ * unloaded, or -errno (EWOULDBLOCK while it is in use). Needs root.
+ */
+static inline int wsp_unload_module(void)
+{
+	return syscall(SYS_delete_module, "wspshare", O_NONBLOCK) ? -errno : 0;
+}
+
+/* 1 if the wspshare module is loaded. */
+static inline int wsp_module_loaded(void)
+{
+	return access("/sys/module/wspshare", F_OK) == 0;
 }
 
 #endif /* WSP_TEST_H */
