@@ -36,4 +36,37 @@ TEST(everything_released)
 	EXPECT_EQ(0, c.windows);
 }
 
+/*
+ * The file lists exactly the four counts of ABI 2, each once: a
+ * descriptor is a socket file now, and the module counts no descriptors.
+ */
+TEST(lists_exactly_the_four_counts)
+{
+	static const char *const want[] = {
+		"sockets", "pending_duplicates", "registrations", "windows",
+	};
+	int seen[4] = { 0 }, lines = 0, i;
+	char name[64];
+	long value;
+	FILE *f;
+
+	f = fopen(WSP_COUNTERS_PATH, "r");
+	ASSERT_NE(NULL, f) TH_LOG("cannot read %s", WSP_COUNTERS_PATH);
+	while (fscanf(f, "%63[^:]: %ld\n", name, &value) == 2) {
+		lines++;
+		for (i = 0; i < 4; i++)
+			if (!strcmp(name, want[i]))
+				seen[i]++;
+		EXPECT_STRNE("descriptors", name);
+		EXPECT_LE(0, value) TH_LOG("%s: %ld", name, value);
+	}
+	EXPECT_NE(0, feof(f)) TH_LOG("a line is not \"name: value\"");
+	fclose(f);
+	EXPECT_EQ(4, lines);
+	EXPECT_EQ(1, seen[0]) TH_LOG("sockets");
+	EXPECT_EQ(1, seen[1]) TH_LOG("pending_duplicates");
+	EXPECT_EQ(1, seen[2]) TH_LOG("registrations");
+	EXPECT_EQ(1, seen[3]) TH_LOG("windows");
+}
+
 TEST_HARNESS_MAIN

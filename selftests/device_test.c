@@ -4,9 +4,11 @@
  * argument protocol every ioctl shares ("General ioctl format" in
  * uapi/linux/wspshare.h).
  */
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -56,6 +58,8 @@ TEST_F(dev, version_reports_abi)
 
 	ASSERT_EQ(0, wsp_ioctl(self->fd, WSP_IOC_VERSION, &v));
 	EXPECT_EQ(WSP_ABI_VERSION, v.abi_version);
+	/* Descriptors are real sockets since ABI 2. */
+	EXPECT_EQ(2, v.abi_version);
 	EXPECT_EQ(0, v.flags);
 	EXPECT_EQ(0, v.__reserved);
 }
@@ -107,6 +111,39 @@ TEST_F(dev, unknown_ioctl_enotty)
 	EXPECT_EQ(-ENOTTY, wsp_ioctl(self->fd, _IO(WSP_IOC_MAGIC, 0x7f), NULL));
 	/* A socket ioctl: the device is not a socket. */
 	EXPECT_EQ(-ENOTTY, wsp_ioctl(self->fd, FIONREAD, &v));
+}
+
+/*
+ * ABI 1's bind ... getsockopt ioctls (0x20 to 0x2a) are gone: the
+ * numbers are unknown now, whatever their direction and size.
+ */
+TEST_F(dev, retired_abi1_socket_ioctls_enotty)
+{
+	unsigned char buf[256] = { 0 };
+	unsigned int nr;
+
+	for (nr = 0x20; nr <= 0x2a; nr++) {
+		EXPECT_EQ(-ENOTTY, wsp_ioctl(self->fd,
+			_IOC(_IOC_READ | _IOC_WRITE, WSP_IOC_MAGIC, nr, 64),
+			buf)) TH_LOG("nr %#x", nr);
+		EXPECT_EQ(-ENOTTY, wsp_ioctl(self->fd,
+			_IOC(_IOC_WRITE, WSP_IOC_MAGIC, nr, 16), buf))
+			TH_LOG("nr %#x", nr);
+	}
+}
+
+/* The device is a character device, not a socket: socket calls fail. */
+TEST_F(dev, socket_calls_on_device_enotsock)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int v;
+
+	EXPECT_EQ(-1, getsockname(self->fd, (struct sockaddr *)&a, &len));
+	EXPECT_EQ(ENOTSOCK, errno);
+	len = sizeof(v);
+	EXPECT_EQ(-1, getsockopt(self->fd, SOL_SOCKET, SO_TYPE, &v, &len));
+	EXPECT_EQ(ENOTSOCK, errno);
 }
 
 /* The right number with the wrong direction bits is a different ioctl. */
