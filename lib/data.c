@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * data.c - WSPSend, WSPSendTo, WSPRecv, WSPRecvFrom over WSP_IOC_SEND and
- * WSP_IOC_RECV.
+ * data.c - WSPSend, WSPSendTo, WSPRecv, WSPRecvFrom over sendmsg(2) and
+ * recvmsg(2).
  *
- * The module takes one buffer per call. One WSABUF is passed as it is;
- * several are gathered into (or scattered from) one temporary buffer, so
- * that a datagram stays one datagram and MSG_* flags and truncation apply
- * to the whole call, as in Windows.
+ * The WSABUFs become one iovec array, so a datagram stays one datagram
+ * and MSG_* flags and truncation apply to the whole call, as in Windows.
+ * More buffers than one call takes (IOV_MAX) are gathered into (or
+ * scattered from) one temporary buffer. Sends never raise SIGPIPE.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "internal.h"
 
@@ -42,15 +44,58 @@ static int wsp_buffers_len(const WSABUF *bufs, DWORD count, size_t *total)
 	return 0;
 }
 
+/* iovecs on the stack up to this many buffers. */
+#define WSP_STACK_IOVS		8
+
+/*
+ * The message's iovec array for @bufs: in @stack, or allocated (*@heap,
+ * for the caller to free), or, beyond IOV_MAX buffers, one iovec over an
+ * allocated bounce buffer of @total bytes (*@bounce). 0 or WSAENOBUFS.
+ */
+static int wsp_iov(const WSABUF *bufs, DWORD count, size_t total,
+		   struct iovec *stack, struct iovec **iov, size_t *iovlen,
+		   struct iovec **heap, char **bounce)
+{
+	DWORD i;
+
+	*heap = NULL;
+	*bounce = NULL;
+	if (count > IOV_MAX) {
+		*bounce = malloc(total ? total : 1);
+		if (!*bounce)
+			return WSAENOBUFS;
+		stack[0].iov_base = *bounce;
+		stack[0].iov_len = total;
+		*iov = stack;
+		*iovlen = 1;
+		return 0;
+	}
+	*iov = stack;
+	if (count > WSP_STACK_IOVS) {
+		*heap = malloc(count * sizeof(**heap));
+		if (!*heap)
+			return WSAENOBUFS;
+		*iov = *heap;
+	}
+	for (i = 0; i < count; i++) {
+		(*iov)[i].iov_base = bufs[i].buf;
+		(*iov)[i].iov_len = bufs[i].len;
+	}
+	*iovlen = count;
+	return 0;
+}
+
 static int wsp_send(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 		    DWORD *lpNumberOfBytesSent, DWORD dwFlags,
 		    const struct sockaddr *lpTo, int iTolen, int sendto,
 		    void *lpOverlapped, void *lpCompletionRoutine, int *lpErrno)
 {
-	struct wsp_msg_args m;
-	char *gather = NULL;
+	struct iovec stack[WSP_STACK_IOVS], *heap;
+	struct msghdr msg;
+	char *gather;
 	size_t total = 0, off = 0;
-	long n;
+	socklen_t tolen = 0;
+	ssize_t n;
 	int wsa;
 	DWORD i;
 
@@ -63,31 +108,28 @@ static int wsp_send(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 		return wsp_fail(lpErrno, wsa);
 	if (dwFlags & ~(DWORD)WSP_LIB_SEND_FLAGS)
 		return wsp_fail(lpErrno, WSAEOPNOTSUPP);
-	memset(&m, 0, sizeof(m));
 	if (lpTo) {
-		wsa = wsp_addr_in(lpTo, iTolen, &m.addr);
+		wsa = wsp_addr_in(lpTo, iTolen, &tolen);
 		if (wsa)
 			return wsp_fail(lpErrno, wsa);
 	}
-	m.flags = dwFlags;
-	m.len = total;
-	if (dwBufferCount == 1) {
-		m.buf = (uintptr_t)lpBuffers[0].buf;
-	} else if (dwBufferCount > 1) {
-		gather = malloc(total ? total : 1);
-		if (!gather)
-			return wsp_fail(lpErrno, WSAENOBUFS);
-		for (i = 0; i < dwBufferCount; i++) {
-			if (lpBuffers[i].len)
-				memcpy(gather + off, lpBuffers[i].buf, lpBuffers[i].len);
-			off += lpBuffers[i].len;
-		}
-		m.buf = (uintptr_t)gather;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = (void *)lpTo;
+	msg.msg_namelen = tolen;
+	wsa = wsp_iov(lpBuffers, dwBufferCount, total, stack, &msg.msg_iov,
+		      &msg.msg_iovlen, &heap, &gather);
+	if (wsa)
+		return wsp_fail(lpErrno, wsa);
+	for (i = 0; gather && i < dwBufferCount; i++) {
+		if (lpBuffers[i].len)
+			memcpy(gather + off, lpBuffers[i].buf, lpBuffers[i].len);
+		off += lpBuffers[i].len;
 	}
-	n = ioctl(s, WSP_IOC_SEND, &m);
+	n = sendmsg(s, &msg, (int)dwFlags | MSG_NOSIGNAL);
 	if (n < 0)
 		wsa = wsp_error(s, errno, sendto ? WSP_OP_SEND : WSP_OP_SEND_CONNECTED,
 				(dwFlags & MSG_DONTWAIT) ? WSP_ERR_DONTWAIT : 0);
+	free(heap);
 	free(gather);
 	if (n < 0)
 		return wsp_fail(lpErrno, wsa);
@@ -121,11 +163,13 @@ static int wsp_recv(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 		    struct sockaddr *lpFrom, int *lpFromlen,
 		    void *lpOverlapped, void *lpCompletionRoutine, int *lpErrno)
 {
+	struct iovec stack[WSP_STACK_IOVS], *heap;
 	struct wsp_socket_info info;
-	struct wsp_msg_args m;
-	char *scatter = NULL;
+	struct sockaddr_storage from;
+	struct msghdr msg;
+	char *scatter;
 	size_t total = 0, off = 0, left;
-	long n;
+	ssize_t n;
 	int wsa = 0, err;
 	DWORD i;
 
@@ -146,21 +190,21 @@ static int wsp_recv(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 		if (!lpFromlen || *lpFromlen < wsp_sockaddr_size(info.family))
 			return wsp_fail(lpErrno, WSAEFAULT);
 	}
-	memset(&m, 0, sizeof(m));
-	m.flags = *lpFlags;
-	m.len = total;
-	if (dwBufferCount == 1) {
-		m.buf = (uintptr_t)lpBuffers[0].buf;
-	} else if (dwBufferCount > 1) {
-		scatter = malloc(total ? total : 1);
-		if (!scatter)
-			return wsp_fail(lpErrno, WSAENOBUFS);
-		m.buf = (uintptr_t)scatter;
+	memset(&msg, 0, sizeof(msg));
+	if (lpFrom) {
+		memset(&from, 0, sizeof(from));
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
 	}
-	n = ioctl(s, WSP_IOC_RECV, &m);
+	wsa = wsp_iov(lpBuffers, dwBufferCount, total, stack, &msg.msg_iov,
+		      &msg.msg_iovlen, &heap, &scatter);
+	if (wsa)
+		return wsp_fail(lpErrno, wsa);
+	n = recvmsg(s, &msg, (int)*lpFlags);
 	if (n < 0) {
 		wsa = wsp_error(s, errno, WSP_OP_RECV,
 				(*lpFlags & MSG_DONTWAIT) ? WSP_ERR_DONTWAIT : 0);
+		free(heap);
 		free(scatter);
 		return wsp_fail(lpErrno, wsa);
 	}
@@ -172,14 +216,15 @@ static int wsp_recv(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 			off += chunk;
 			left -= chunk;
 		}
-		free(scatter);
 	}
+	free(heap);
+	free(scatter);
 	*lpNumberOfBytesRecvd = (DWORD)n;
-	*lpFlags = m.out_flags & MSG_OOB;
-	if (lpFrom && m.addr.len)
-		wsp_addr_out(&m.addr, lpFrom, lpFromlen);
+	*lpFlags = msg.msg_flags & MSG_OOB;
+	if (lpFrom && msg.msg_namelen)
+		wsp_addr_out(&from, msg.msg_namelen, lpFrom, lpFromlen);
 	/* A datagram longer than the buffers: its head is there, the rest lost. */
-	if (m.out_flags & MSG_TRUNC)
+	if (msg.msg_flags & MSG_TRUNC)
 		return wsp_fail(lpErrno, WSAEMSGSIZE);
 	return 0;
 }

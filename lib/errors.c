@@ -99,19 +99,14 @@ int wsp_wsa_from_errno(int err)
 static int wsp_epipe(SOCKET s, const struct wsp_socket_info *info)
 {
 	struct tcp_info ti;
-	struct wsp_sockopt_args a;
+	socklen_t len = sizeof(ti);
 
 	if (info->type != SOCK_STREAM)
 		return WSAECONNRESET;
 	if (wsp_was_shut_down(info->socket_id))
 		return WSAESHUTDOWN;
 	memset(&ti, 0, sizeof(ti));
-	memset(&a, 0, sizeof(a));
-	a.level = IPPROTO_TCP;
-	a.name = TCP_INFO;
-	a.optlen = sizeof(ti);
-	a.optval = (uintptr_t)&ti;
-	if (ioctl(s, WSP_IOC_GETSOCKOPT, &a) < 0)
+	if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
 		return WSAECONNRESET;
 	switch (ti.tcpi_state) {
 	case WSP_TCP_FIN_WAIT1:
@@ -120,7 +115,7 @@ static int wsp_epipe(SOCKET s, const struct wsp_socket_info *info)
 	case WSP_TCP_CLOSING:
 		return WSAESHUTDOWN;
 	case WSP_TCP_CLOSE:
-		if (a.optlen >= offsetof(struct tcp_info, tcpi_delivered) +
+		if (len >= offsetof(struct tcp_info, tcpi_delivered) +
 				sizeof(ti.tcpi_delivered) && !ti.tcpi_delivered)
 			return WSAENOTCONN;
 		break;
@@ -144,10 +139,15 @@ int wsp_error(SOCKET s, int err, enum wsp_op op, unsigned int flags)
 		return err == ENOMEM ? WSA_NOT_ENOUGH_MEMORY :
 		       err == EMFILE || err == ENFILE ? WSAEMFILE :
 		       WSA_INVALID_HANDLE;
-	if (op == WSP_OP_DEVICE)
+	if (op == WSP_OP_DEVICE) {
 		/* No /dev/wspshare: the module is not loaded. */
-		return err == ENOENT || err == ENODEV || err == ENXIO ?
-		       WSAENETDOWN : wsp_wsa_from_errno(err);
+		if (err == ENOENT || err == ENODEV || err == ENXIO)
+			return WSAENETDOWN;
+		/* A module that speaks another ABI (wsp_device()). */
+		if (err == EPROTO)
+			return WSAVERNOTSUPPORTED;
+		return wsp_wsa_from_errno(err);
+	}
 
 	/*
 	 * M-4: a closed descriptor, or a file that is not a descriptor, is
@@ -192,14 +192,30 @@ int wsp_error(SOCKET s, int err, enum wsp_op op, unsigned int flags)
 		if (err == EPERM || err == ENOENT || err == ESRCH)
 			return WSAEINVAL;
 		break;
-	case WSP_OP_SOCKOPT:
-		/* A level wspshare does not carry: Winsock's "bad level". */
-		if (err == EOPNOTSUPP)
-			return WSAEINVAL;
-		break;
 	default:
 		break;
 	}
+	return wsp_wsa_from_errno(err);
+}
+
+/**
+ * wsp_event_error() - the Winsock code of a network event's error
+ * @event: the one FD_* event
+ * @err: its error as the module records it: a positive errno, or 0
+ *
+ * The table, except that FD_CLOSE after a reset (or an abort) is
+ * WSAECONNABORTED, which is what Windows reports (spec A2), not
+ * WSAECONNRESET.
+ */
+int wsp_event_error(unsigned int event, int err)
+{
+	if (!err)
+		return 0;
+	if (err < 0)
+		err = -err;
+	if (event == FD_CLOSE &&
+	    (err == ECONNRESET || err == EPIPE || err == ECONNABORTED))
+		return WSAECONNABORTED;
 	return wsp_wsa_from_errno(err);
 }
 

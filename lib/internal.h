@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "wsp.h"
 
@@ -22,7 +23,6 @@ enum wsp_op {
 	WSP_OP_SEND_CONNECTED,	/* send without one */
 	WSP_OP_RECV,
 	WSP_OP_DUPLICATE,	/* WSPDuplicateSocket and redemption */
-	WSP_OP_SOCKOPT,
 	WSP_OP_HANDLE,		/* an event or window handle */
 };
 
@@ -35,14 +35,15 @@ WSP_HIDDEN int wsp_error(SOCKET s, int err, enum wsp_op op, unsigned int flags);
 WSP_HIDDEN int wsp_fail(int *lpErrno, int wsa);
 WSP_HIDDEN int wsp_fail_errno(SOCKET s, int err, enum wsp_op op,
 			      unsigned int flags, int *lpErrno);
+WSP_HIDDEN int wsp_event_error(unsigned int event, int err);
 
 /* socket.c */
 WSP_HIDDEN int wsp_device(void);
 WSP_HIDDEN int wsp_socket_info(SOCKET s, struct wsp_socket_info *info);
 WSP_HIDDEN int wsp_was_shut_down(uint64_t socket_id);
 WSP_HIDDEN int wsp_addr_in(const struct sockaddr *name, int namelen,
-			   struct wsp_sockaddr *out);
-WSP_HIDDEN int wsp_addr_out(const struct wsp_sockaddr *in,
+			   socklen_t *len);
+WSP_HIDDEN int wsp_addr_out(const struct sockaddr_storage *in, socklen_t len,
 			    struct sockaddr *name, int *namelen);
 WSP_HIDDEN int wsp_sockaddr_size(int family);
 

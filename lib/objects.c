@@ -5,7 +5,8 @@
  *
  * An event is signalled while its eventfd's counter is not zero: set
  * writes 1, reset drains it, wait polls it and leaves it as it is. A
- * window is read one struct wsp_message at a time.
+ * window is read one struct wsp_message at a time and handed out as a MSG
+ * whose lParam packs the event with its Winsock error code.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -210,6 +211,7 @@ int WSPGetMessage(HWND w, MSG *msg, int timeout_ms, int *lpErrno)
 	msg->hwnd = (HWND)m.hwnd;
 	msg->message = m.message;
 	msg->wParam = (WPARAM)m.wparam;
-	msg->lParam = (LPARAM)m.lparam;
+	/* The module says event and errno; Windows packs them in lParam. */
+	msg->lParam = WSAMAKESELECTREPLY(m.event, wsp_event_error(m.event, m.error));
 	return 1;
 }

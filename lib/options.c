@@ -1,45 +1,60 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * options.c - WSPSetSockOpt, WSPGetSockOpt (WSP_IOC_SETSOCKOPT/GETSOCKOPT,
- * Linux levels, names and value formats) and WSPIoctl (FIONBIO, FIONREAD,
- * SIOCATMARK with their Linux numbers).
+ * options.c - WSPSetSockOpt, WSPGetSockOpt (setsockopt(2), getsockopt(2):
+ * Linux levels, names and value formats) and WSPIoctl (FIONBIO through
+ * WSP_IOC_SET_NONBLOCK, FIONREAD, SIOCATMARK with their Linux numbers).
  */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "internal.h"
 
+/*
+ * The option levels libwsp passes on: what Winsock has over TCP and UDP.
+ * Another level is Winsock's "not a valid level": WSAEINVAL.
+ */
+static int wsp_level_ok(int level)
+{
+	return level == SOL_SOCKET || level == IPPROTO_TCP ||
+	       level == IPPROTO_IP || level == IPPROTO_IPV6;
+}
+
+/* A level libwsp does not pass on; but a closed socket is WSAENOTSOCK. */
+static int wsp_bad_level(SOCKET s, int *lpErrno)
+{
+	struct wsp_socket_info info;
+	int err = wsp_socket_info(s, &info);
+
+	if (err)
+		return wsp_fail_errno(s, -err, WSP_OP_GENERIC, 0, lpErrno);
+	return wsp_fail(lpErrno, WSAEINVAL);
+}
+
 int WSPSetSockOpt(SOCKET s, int level, int optname, const char *optval,
 		  int optlen, int *lpErrno)
 {
-	struct wsp_sockopt_args a;
-
 	if (optlen < 0 || (!optval && optlen))
 		return wsp_fail(lpErrno, WSAEFAULT);
-	memset(&a, 0, sizeof(a));
-	a.level = level;
-	a.name = optname;
-	a.optlen = optlen;
-	a.optval = (uintptr_t)optval;
-	if (ioctl(s, WSP_IOC_SETSOCKOPT, &a) < 0)
-		return wsp_fail_errno(s, errno, WSP_OP_SOCKOPT, 0, lpErrno);
+	if (!wsp_level_ok(level))
+		return wsp_bad_level(s, lpErrno);
+	if (setsockopt(s, level, optname, optval, (socklen_t)optlen) < 0)
+		return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
 	return 0;
 }
 
 int WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, int *optlen,
 		  int *lpErrno)
 {
-	struct wsp_sockopt_args a;
+	socklen_t len;
 
 	if (!optlen || *optlen < 0 || (!optval && *optlen))
 		return wsp_fail(lpErrno, WSAEFAULT);
-	memset(&a, 0, sizeof(a));
-	a.level = level;
-	a.name = optname;
-	a.optlen = *optlen;
-	a.optval = (uintptr_t)optval;
-	if (ioctl(s, WSP_IOC_GETSOCKOPT, &a) < 0)
-		return wsp_fail_errno(s, errno, WSP_OP_SOCKOPT, 0, lpErrno);
-	*optlen = (int)a.optlen;
+	if (!wsp_level_ok(level))
+		return wsp_bad_level(s, lpErrno);
+	len = (socklen_t)*optlen;
+	if (getsockopt(s, level, optname, optval, &len) < 0)
+		return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
+	*optlen = (int)len;
 	return 0;
 }
 
@@ -55,17 +70,12 @@ int WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, int *optlen,
 static int wsp_at_mark(SOCKET s, const struct wsp_socket_info *info,
 		       uint32_t *at_mark)
 {
-	struct wsp_msg_args m;
 	char byte;
 
 	*at_mark = 1;
 	if (info->type != SOCK_STREAM)
 		return 0;
-	memset(&m, 0, sizeof(m));
-	m.flags = MSG_OOB | MSG_PEEK | MSG_DONTWAIT;
-	m.buf = (uintptr_t)&byte;
-	m.len = 1;
-	if (ioctl(s, WSP_IOC_RECV, &m) == 1)
+	if (recv(s, &byte, 1, MSG_OOB | MSG_PEEK | MSG_DONTWAIT) == 1)
 		*at_mark = 0;
 	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * select.c - the socket's one notification registration:
  * WSPAsyncSelect (WSP_IOC_ASYNC_SELECT), WSPEventSelect
- * (WSP_IOC_EVENT_SELECT), WSPEnumNetworkEvents (WSP_IOC_ENUM_EVENTS).
+ * (WSP_IOC_EVENT_SELECT), WSPEnumNetworkEvents (WSP_IOC_ENUM_EVENTS, whose
+ * Linux errno values become Winsock codes here).
  */
 #include <string.h>
 
@@ -52,17 +53,23 @@ int WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
 			 WSANETWORKEVENTS *lpNetworkEvents, int *lpErrno)
 {
 	struct wsp_enum_events_args a;
+	int bit;
 
 	if (!lpNetworkEvents)
 		return wsp_fail(lpErrno, WSAEFAULT);
 	memset(&a, 0, sizeof(a));
 	/* WSA_INVALID_EVENT (-1): no event object to reset. */
 	a.eventfd = hEventObject < 0 ? -1 : hEventObject;
-	/* Slots of events not reported keep what the caller had there. */
-	memcpy(a.error_codes, lpNetworkEvents->iErrorCode, sizeof(a.error_codes));
 	if (ioctl(s, WSP_IOC_ENUM_EVENTS, &a) < 0)
 		return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
-	lpNetworkEvents->lNetworkEvents = a.network_events;
-	memcpy(lpNetworkEvents->iErrorCode, a.error_codes, sizeof(a.error_codes));
+	lpNetworkEvents->lNetworkEvents = (int32_t)a.network_events;
+	/*
+	 * The module's errors are errno values; slots of events not
+	 * reported keep what the caller had there.
+	 */
+	for (bit = 0; bit < FD_MAX_EVENTS; bit++)
+		if (a.network_events & (1U << bit))
+			lpNetworkEvents->iErrorCode[bit] =
+				wsp_event_error(1U << bit, a.errors[bit]);
 	return 0;
 }

@@ -3,25 +3,33 @@
  * socket.c - the device, creating and closing descriptors, addresses,
  * connections: WSPSocket, WSPCloseSocket, WSPBind, WSPListen, WSPAccept,
  * WSPConnect, WSPShutdown, WSPGetSockName, WSPGetPeerName.
+ *
+ * A descriptor is a file descriptor of a real socket: everything but
+ * creation, duplication and notification is the socket system call, with
+ * Windows' rules (no implicit bind, names of unbound sockets...) checked
+ * here.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 /*
  * /dev/wspshare, opened on first use and kept. The open is lock-free: a
- * thread that loses the race closes its own fd. A failed open (no module)
- * is retried on the next call.
+ * thread that loses the race closes its own fd. A failed open (no module,
+ * or a module of another ABI: -EPROTO) is retried on the next call.
  */
 static int wsp_dev_fd = -1;
 
 int wsp_device(void)
 {
 	int fd = __atomic_load_n(&wsp_dev_fd, __ATOMIC_ACQUIRE);
+	struct wsp_version v;
 	int expected = -1;
 
 	if (fd >= 0)
@@ -29,6 +37,12 @@ int wsp_device(void)
 	fd = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* ABI 1 made descriptors that the socket system calls refuse. */
+	memset(&v, 0, sizeof(v));
+	if (ioctl(fd, WSP_IOC_VERSION, &v) < 0 || v.abi_version != WSP_ABI_VERSION) {
+		close(fd);
+		return -EPROTO;
+	}
 	if (!__atomic_compare_exchange_n(&wsp_dev_fd, &expected, fd, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		close(fd);
@@ -49,8 +63,8 @@ int wsp_socket_info(SOCKET s, struct wsp_socket_info *info)
 /*
  * The sockets this process shut down for sending through WSPShutdown, by
  * socket id (ids are never reused while the module is loaded), for M-3.
- * Forgotten when the socket's last descriptor is closed through
- * WSPCloseSocket.
+ * Forgotten when WSPCloseSocket closes the process's last descriptor of
+ * the socket.
  */
 static char wsp_shut_lock;
 static uint64_t *wsp_shut_ids;
@@ -117,6 +131,34 @@ int wsp_was_shut_down(uint64_t id)
 	return found;
 }
 
+/*
+ * Whether this process still has a file descriptor of the socket file
+ * @st describes (every descriptor of a socket is one file, one inode).
+ * Without /proc, it is assumed to have one.
+ */
+static int wsp_still_open(const struct stat *st)
+{
+	struct dirent *de;
+	struct stat o;
+	int found = 0;
+	DIR *d;
+
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return 1;
+	while (!found && (de = readdir(d))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || fd == dirfd(d))
+			continue;
+		found = !fstat((int)fd, &o) && o.st_dev == st->st_dev &&
+			o.st_ino == st->st_ino;
+	}
+	closedir(d);
+	return found;
+}
+
 /* The size of a full socket address of @family; 0 for another family. */
 int wsp_sockaddr_size(int family)
 {
@@ -125,13 +167,13 @@ int wsp_sockaddr_size(int family)
 }
 
 /*
- * A caller's address for the module: 0, or the Winsock code (WSAEFAULT
- * for a missing name or a length too short for its family).
+ * A caller's address for a system call: 0 and its length in *@len, or the
+ * Winsock code (WSAEFAULT for a missing name or a length too short for
+ * its family). A longer length is cut to sizeof(struct sockaddr_storage),
+ * as Windows ignores the excess.
  */
-int wsp_addr_in(const struct sockaddr *name, int namelen,
-		struct wsp_sockaddr *out)
+int wsp_addr_in(const struct sockaddr *name, int namelen, socklen_t *len)
 {
-	memset(out, 0, sizeof(*out));
 	if (!name || namelen < (int)sizeof(sa_family_t))
 		return WSAEFAULT;
 	if (name->sa_family == AF_INET && namelen < (int)sizeof(struct sockaddr_in))
@@ -139,21 +181,22 @@ int wsp_addr_in(const struct sockaddr *name, int namelen,
 	/* Linux takes RFC 2133's 24-byte sockaddr_in6 too. */
 	if (name->sa_family == AF_INET6 && namelen < 24)
 		return WSAEFAULT;
-	if (namelen > WSP_SOCKADDR_MAX)
-		namelen = WSP_SOCKADDR_MAX;
-	out->len = namelen;
-	memcpy(out->data, name, namelen);
+	if (namelen > (int)sizeof(struct sockaddr_storage))
+		namelen = sizeof(struct sockaddr_storage);
+	*len = (socklen_t)namelen;
 	return 0;
 }
 
 /* An address for the caller: 0, or WSAEFAULT when it does not fit. */
-int wsp_addr_out(const struct wsp_sockaddr *in, struct sockaddr *name,
-		 int *namelen)
+int wsp_addr_out(const struct sockaddr_storage *in, socklen_t len,
+		 struct sockaddr *name, int *namelen)
 {
-	if (!name || !namelen || *namelen < 0 || (uint32_t)*namelen < in->len)
+	if (len > sizeof(*in))
+		len = sizeof(*in);
+	if (!name || !namelen || *namelen < 0 || (socklen_t)*namelen < len)
 		return WSAEFAULT;
-	memcpy(name, in->data, in->len);
-	*namelen = in->len;
+	memcpy(name, in, len);
+	*namelen = (int)len;
 	return 0;
 }
 
@@ -194,57 +237,52 @@ SOCKET WSPSocket(int af, int type, int protocol,
 int WSPCloseSocket(SOCKET s, int *lpErrno)
 {
 	struct wsp_socket_info info;
+	struct stat st;
+	int noted;
 
 	/* Only a descriptor: never close another kind of file. */
 	if (wsp_socket_info(s, &info))
 		return wsp_fail(lpErrno, WSAENOTSOCK);
-	if (info.descriptors == 1)
-		wsp_forget_shut_down(info.socket_id);
+	noted = wsp_was_shut_down(info.socket_id) && !fstat(s, &st);
 	/* Linux closes the fd even when close() reports an error. */
 	if (close(s) < 0 && errno == EBADF)
 		return wsp_fail(lpErrno, WSAENOTSOCK);
-	return 0;
-}
-
-static int wsp_addr_call(SOCKET s, unsigned long cmd,
-			 const struct sockaddr *name, int namelen,
-			 enum wsp_op op, int *lpErrno)
-{
-	struct wsp_addr_args a;
-	int wsa;
-
-	memset(&a, 0, sizeof(a));
-	wsa = wsp_addr_in(name, namelen, &a.addr);
-	if (wsa)
-		return wsp_fail(lpErrno, wsa);
-	if (ioctl(s, cmd, &a) < 0)
-		return wsp_fail_errno(s, errno, op, 0, lpErrno);
+	if (noted && !wsp_still_open(&st))
+		wsp_forget_shut_down(info.socket_id);
 	return 0;
 }
 
 int WSPBind(SOCKET s, const struct sockaddr *name, int namelen, int *lpErrno)
 {
-	return wsp_addr_call(s, WSP_IOC_BIND, name, namelen, WSP_OP_GENERIC,
-			     lpErrno);
-}
+	socklen_t len;
+	int wsa;
 
-/* The local or peer address: 0 or -errno. */
-static int wsp_getname(SOCKET s, unsigned long cmd, struct wsp_sockaddr *addr)
-{
-	struct wsp_addr_args a;
-
-	memset(&a, 0, sizeof(a));
-	if (ioctl(s, cmd, &a) < 0)
-		return -errno;
-	*addr = a.addr;
+	wsa = wsp_addr_in(name, namelen, &len);
+	if (wsa)
+		return wsp_fail(lpErrno, wsa);
+	if (bind(s, name, len) < 0)
+		return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
 	return 0;
 }
 
-/* Whether a local address is the unbound one (any address, port 0). */
-static int wsp_is_unbound(const struct wsp_sockaddr *addr)
+/* The local or peer address: 0 or -errno. */
+static int wsp_getname(SOCKET s, int peer, struct sockaddr_storage *addr,
+		       socklen_t *len)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr->data;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr->data;
+	int ret;
+
+	memset(addr, 0, sizeof(*addr));
+	*len = sizeof(*addr);
+	ret = peer ? getpeername(s, (struct sockaddr *)addr, len) :
+		     getsockname(s, (struct sockaddr *)addr, len);
+	return ret < 0 ? -errno : 0;
+}
+
+/* Whether a local address is the unbound one (any address, port 0). */
+static int wsp_is_unbound(const struct sockaddr_storage *addr)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
 
 	if (sin->sin_family == AF_INET)
 		return !sin->sin_port && sin->sin_addr.s_addr == htonl(INADDR_ANY);
@@ -257,8 +295,8 @@ static int wsp_is_unbound(const struct wsp_sockaddr *addr)
 int WSPListen(SOCKET s, int backlog, int *lpErrno)
 {
 	struct wsp_socket_info info;
-	struct wsp_listen_args a;
-	struct wsp_sockaddr addr;
+	struct sockaddr_storage addr;
+	socklen_t len;
 	int err;
 
 	err = wsp_socket_info(s, &info);
@@ -267,26 +305,55 @@ int WSPListen(SOCKET s, int backlog, int *lpErrno)
 	if (info.type != SOCK_STREAM)
 		return wsp_fail(lpErrno, WSAEOPNOTSUPP);
 	/* Windows does not bind implicitly, and refuses a connected socket. */
-	if (!wsp_getname(s, WSP_IOC_GETPEERNAME, &addr))
+	if (!wsp_getname(s, 1, &addr, &len))
 		return wsp_fail(lpErrno, WSAEISCONN);
-	err = wsp_getname(s, WSP_IOC_GETSOCKNAME, &addr);
+	err = wsp_getname(s, 0, &addr, &len);
 	if (err)
 		return wsp_fail_errno(s, -err, WSP_OP_GENERIC, 0, lpErrno);
 	if (wsp_is_unbound(&addr))
 		return wsp_fail(lpErrno, WSAEINVAL);
-	memset(&a, 0, sizeof(a));
-	a.backlog = backlog;
-	if (ioctl(s, WSP_IOC_LISTEN, &a) < 0)
+	if (listen(s, backlog) < 0)
 		return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
 	return 0;
+}
+
+/*
+ * A socket accepted from a listener with an async-select inherits it with
+ * no descriptor number (the module cannot know what accept4 returned), and
+ * its window hears nothing until an async-select names the number. When
+ * this process made the listener's registration, the hwnd is its own
+ * window's number: register again through @fd, as Windows' accepted
+ * socket posts with its own handle as wParam. That posts every selected
+ * condition true now (FD_WRITE at least). An inherited event-select needs
+ * nothing: it signals without a number.
+ */
+static void wsp_adopt_registration(SOCKET fd)
+{
+	struct wsp_async_select_args a;
+	struct wsp_registration r;
+
+	memset(&r, 0, sizeof(r));
+	if (ioctl(fd, WSP_IOC_GET_REGISTRATION, &r) < 0 ||
+	    r.kind != WSP_REG_ASYNC || !r.mask ||
+	    r.descriptor != WSP_DESCRIPTOR_UNKNOWN || r.pid != getpid() ||
+	    r.hwnd > INT32_MAX)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.window = (int32_t)r.hwnd;
+	a.message = r.message;
+	a.mask = r.mask;
+	a.descriptor = (uint64_t)(unsigned int)fd;
+	/* A window closed meanwhile: the socket stays as inherited. */
+	ioctl(fd, WSP_IOC_ASYNC_SELECT, &a);
 }
 
 SOCKET WSPAccept(SOCKET s, struct sockaddr *addr, int *addrlen,
 		 void *lpfnCondition, uintptr_t dwCallbackData, int *lpErrno)
 {
 	struct wsp_socket_info info;
-	struct wsp_accept_args a;
-	int fd, err, cloexec;
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	int fd, err, fdflags, flags = 0;
 
 	(void)dwCallbackData;
 	if (lpfnCondition)
@@ -297,16 +364,20 @@ SOCKET WSPAccept(SOCKET s, struct sockaddr *addr, int *addrlen,
 	/* Checked before a connection is taken, so that none is lost. */
 	if (addr && (!addrlen || *addrlen < wsp_sockaddr_size(info.family)))
 		return wsp_fail(lpErrno, WSAEFAULT);
-	memset(&a, 0, sizeof(a));
-	/* The new descriptor is close-on-exec if the listener's is. */
-	cloexec = fcntl(s, F_GETFD);
-	if (cloexec > 0 && (cloexec & FD_CLOEXEC))
-		a.flags = WSP_FD_CLOEXEC;
-	fd = ioctl(s, WSP_IOC_ACCEPT, &a);
+	/*
+	 * The new descriptor is close-on-exec if the listener's is. Its
+	 * blocking mode is the listener's: the module sets it.
+	 */
+	fdflags = fcntl(s, F_GETFD);
+	if (fdflags > 0 && (fdflags & FD_CLOEXEC))
+		flags = SOCK_CLOEXEC;
+	memset(&peer, 0, sizeof(peer));
+	fd = accept4(s, (struct sockaddr *)&peer, &len, flags);
 	if (fd < 0)
 		return wsp_fail_errno(s, errno, WSP_OP_ACCEPT, 0, lpErrno);
+	wsp_adopt_registration(fd);
 	if (addr)
-		wsp_addr_out(&a.peer, addr, addrlen);
+		wsp_addr_out(&peer, len, addr, addrlen);
 	return fd;
 }
 
@@ -314,12 +385,17 @@ int WSPConnect(SOCKET s, const struct sockaddr *name, int namelen,
 	       WSABUF *lpCallerData, WSABUF *lpCalleeData, void *lpSQOS,
 	       void *lpGQOS, int *lpErrno)
 {
+	socklen_t len;
+	int wsa;
+
 	/* No connect data and no QOS over TCP or UDP. */
 	if (lpSQOS || lpGQOS || (lpCallerData && lpCallerData->len))
 		return wsp_fail(lpErrno, WSAEOPNOTSUPP);
-	if (wsp_addr_call(s, WSP_IOC_CONNECT, name, namelen, WSP_OP_CONNECT,
-			  lpErrno))
-		return SOCKET_ERROR;
+	wsa = wsp_addr_in(name, namelen, &len);
+	if (wsa)
+		return wsp_fail(lpErrno, wsa);
+	if (connect(s, name, len) < 0)
+		return wsp_fail_errno(s, errno, WSP_OP_CONNECT, 0, lpErrno);
 	if (lpCalleeData)
 		lpCalleeData->len = 0;
 	return 0;
@@ -327,12 +403,9 @@ int WSPConnect(SOCKET s, const struct sockaddr *name, int namelen,
 
 int WSPShutdown(SOCKET s, int how, int *lpErrno)
 {
-	struct wsp_shutdown_args a;
 	struct wsp_socket_info info;
 
-	memset(&a, 0, sizeof(a));
-	a.how = how;
-	if (ioctl(s, WSP_IOC_SHUTDOWN, &a) < 0)
+	if (shutdown(s, how) < 0)
 		return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
 	if ((how == SD_SEND || how == SD_BOTH) && !wsp_socket_info(s, &info))
 		wsp_note_shut_down(info.socket_id);
@@ -341,31 +414,33 @@ int WSPShutdown(SOCKET s, int how, int *lpErrno)
 
 int WSPGetSockName(SOCKET s, struct sockaddr *name, int *namelen, int *lpErrno)
 {
-	struct wsp_sockaddr addr;
+	struct sockaddr_storage addr;
+	socklen_t len;
 	int err, wsa;
 
 	if (!name || !namelen)
 		return wsp_fail(lpErrno, WSAEFAULT);
-	err = wsp_getname(s, WSP_IOC_GETSOCKNAME, &addr);
+	err = wsp_getname(s, 0, &addr, &len);
 	if (err)
 		return wsp_fail_errno(s, -err, WSP_OP_GENERIC, 0, lpErrno);
 	/* Windows: a socket not bound yet has no name. */
 	if (wsp_is_unbound(&addr))
 		return wsp_fail(lpErrno, WSAEINVAL);
-	wsa = wsp_addr_out(&addr, name, namelen);
+	wsa = wsp_addr_out(&addr, len, name, namelen);
 	return wsa ? wsp_fail(lpErrno, wsa) : 0;
 }
 
 int WSPGetPeerName(SOCKET s, struct sockaddr *name, int *namelen, int *lpErrno)
 {
-	struct wsp_sockaddr addr;
+	struct sockaddr_storage addr;
+	socklen_t len;
 	int err, wsa;
 
 	if (!name || !namelen)
 		return wsp_fail(lpErrno, WSAEFAULT);
-	err = wsp_getname(s, WSP_IOC_GETPEERNAME, &addr);
+	err = wsp_getname(s, 1, &addr, &len);
 	if (err)
 		return wsp_fail_errno(s, -err, WSP_OP_GENERIC, 0, lpErrno);
-	wsa = wsp_addr_out(&addr, name, namelen);
+	wsa = wsp_addr_out(&addr, len, name, namelen);
 	return wsa ? wsp_fail(lpErrno, wsa) : 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * wsp.h - libwsp: the Winsock Service Provider Interface's WSP* functions
- * over /dev/wspshare.
+ * over /dev/wspshare (ABI 2: a descriptor is a file descriptor of a real
+ * Linux socket, so the socket system calls work on it too).
  *
  * Every function returns as the SPI does: 0 (or a descriptor, or a count
  * where said) on success; SOCKET_ERROR (or INVALID_SOCKET) on failure with
@@ -35,7 +36,7 @@ extern "C" {
 
 /* Types */
 
-typedef int SOCKET;		/* a wspshare descriptor: a file descriptor */
+typedef int SOCKET;		/* a wspshare descriptor: a socket's fd */
 typedef int WSAEVENT;		/* an event object: an eventfd */
 typedef int HWND;		/* a window: a wspshare message queue (fd) */
 typedef uint32_t DWORD;
@@ -91,6 +92,11 @@ typedef struct tagMSG {		/* one message taken from a window */
 	LPARAM lParam;		/* WSAMAKESELECTREPLY(event, error) */
 } MSG;
 
+/*
+ * lParam of a window message: the event in the low 16 bits, its Winsock
+ * error code in the high 16 (the module reports a Linux errno; libwsp
+ * turns it into the code, as for WSPEnumNetworkEvents).
+ */
 #define WSAMAKESELECTREPLY(event, error) \
 	((LPARAM)(((uint32_t)(uint16_t)(event)) | ((uint32_t)(uint16_t)(error) << 16)))
 #define WSAGETSELECTEVENT(lParam)	((unsigned int)((uintptr_t)(lParam) & 0xFFFF))
