@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dup_test - duplicated descriptors (WSP_IOC_DUPLICATE, WSP_IOC_REDEEM):
- * what is duplicated is the descriptor, never the socket, so every
- * descriptor of one socket shares its state, and the real socket lives
- * until the last descriptor and the last pending duplication are gone.
+ * a wspshare descriptor is a descriptor of a real socket file, and a
+ * redemption, like dup(2), fork and SCM_RIGHTS, gives one more descriptor
+ * of that same file (same socket id, same inode). So every descriptor of
+ * one socket shares its state (options, blocking mode = the file's
+ * O_NONBLOCK, registration), and the socket lives until the last
+ * descriptor and the last pending duplication are gone.
  *
  * Cross-process tests use "agents": children forked from the test process
  * before the sockets of the test exist, that run one command at a time
@@ -22,12 +25,13 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "wsp_net.h"
+#include "wsp_notify.h"
 
 /* How long the parent waits for an agent or a peer before failing. */
 #define WAIT_MS		10000
@@ -46,18 +50,7 @@ static long now_us(void)
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
-/* WSP_IOC_DUPLICATE: 0 or -errno; *info is the record. */
-static int dup_to(int fd, pid_t pid, struct wsp_protocol_info *info)
-{
-	struct wsp_duplicate_args a = { .pid = pid };
-	int ret = wsp_ioctl(fd, WSP_IOC_DUPLICATE, &a);
-
-	if (info)
-		*info = a.info;
-	return ret;
-}
-
-/* WSP_IOC_REDEEM: the new descriptor or -errno. */
+/* WSP_IOC_REDEEM with @flags: the new descriptor or -errno. */
 static int redeem(int dev, const struct wsp_protocol_info *info,
 		  unsigned int flags)
 {
@@ -67,7 +60,7 @@ static int redeem(int dev, const struct wsp_protocol_info *info,
 	return fd < 0 ? -errno : fd;
 }
 
-/* WSP_IOC_SOCKET_INFO's socket_id and descriptors, asserted to work. */
+/* WSP_IOC_SOCKET_INFO's socket_id, asserted to work. */
 static uint64_t socket_id(struct __test_metadata *_metadata, int fd)
 {
 	struct wsp_socket_info si;
@@ -76,12 +69,31 @@ static uint64_t socket_id(struct __test_metadata *_metadata, int fd)
 	return si.socket_id;
 }
 
-static unsigned int descriptors(struct __test_metadata *_metadata, int fd)
+/* WSP_IOC_SOCKET_INFO's pending_duplicates, asserted to work. */
+static unsigned int pending(struct __test_metadata *_metadata, int fd)
 {
 	struct wsp_socket_info si;
 
 	ASSERT_EQ(0, wsp_info(fd, &si)) TH_LOG("SOCKET_INFO on fd %d", fd);
-	return si.descriptors;
+	return si.pending_duplicates;
+}
+
+/* The inode of the file @fd refers to (0 if fstat fails or it is no socket). */
+static unsigned long long file_ino(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+		return 0;
+	return st.st_ino;
+}
+
+/* Whether @fd is non-blocking: the file's O_NONBLOCK, or -errno. */
+static int file_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -errno : !!(fl & O_NONBLOCK);
 }
 
 /*
@@ -298,8 +310,9 @@ static int wsp_bound(int dev, int type, uint16_t *port)
 static int counters_equal(const struct wsp_counters *a,
 			  const struct wsp_counters *b)
 {
-	return a->sockets == b->sockets && a->descriptors == b->descriptors &&
-	       a->pending_duplicates == b->pending_duplicates;
+	return a->sockets == b->sockets &&
+	       a->pending_duplicates == b->pending_duplicates &&
+	       a->registrations == b->registrations;
 }
 
 /* Explain a counters check that failed: @c now, @c0 as they were. */
@@ -307,9 +320,9 @@ static void log_counters(struct __test_metadata *_metadata,
 			 const struct wsp_counters *c,
 			 const struct wsp_counters *c0)
 {
-	TH_LOG("sockets %ld (was %ld), descriptors %ld (was %ld), pending %ld (was %ld)",
-	       c->sockets, c0->sockets, c->descriptors, c0->descriptors,
-	       c->pending_duplicates, c0->pending_duplicates);
+	TH_LOG("sockets %ld (was %ld), pending %ld (was %ld), registrations %ld (was %ld)",
+	       c->sockets, c0->sockets, c->pending_duplicates,
+	       c0->pending_duplicates, c->registrations, c0->registrations);
 }
 
 static int wait_counters(const struct wsp_counters *want,
@@ -337,7 +350,8 @@ static int wait_counters(const struct wsp_counters *want,
 enum ag_op {
 	AG_EXIT, AG_SOCKET, AG_REDEEM, AG_DUPLICATE, AG_INFO, AG_FDINFO,
 	AG_GETOPT, AG_SETOPT, AG_NONBLOCK, AG_SEND, AG_RECV, AG_ACCEPT,
-	AG_CLOSE, AG_RECVFD, AG_LEADER_EXIT,
+	AG_CLOSE, AG_RECVFD, AG_LEADER_EXIT, AG_FSTAT, AG_GETFL, AG_SETFL,
+	AG_EVENT_SELECT, AG_GET_REGISTRATION,
 };
 
 struct ag_cmd {
@@ -355,8 +369,9 @@ struct ag_reply {
 	long ret;		/* the result, or -errno */
 	long usec;		/* how long the call took */
 	unsigned int len;
-	unsigned long long id;
+	unsigned long long id;	/* fdinfo's socket id; fstat's inode */
 	struct wsp_socket_info si;
+	struct wsp_registration reg;
 	struct wsp_protocol_info info;
 	unsigned char data[AG_DATA];
 };
@@ -427,7 +442,7 @@ static void __attribute__((noreturn)) agent_main(int in, int out)
 			r.ret = redeem(c.fd, &c.info, c.flags);
 			break;
 		case AG_DUPLICATE:
-			r.ret = dup_to(c.fd, c.pid, &r.info);
+			r.ret = wsp_duplicate(c.fd, c.pid, &r.info);
 			break;
 		case AG_INFO:
 			r.ret = wsp_info(c.fd, &r.si);
@@ -462,6 +477,24 @@ static void __attribute__((noreturn)) agent_main(int in, int out)
 			break;
 		case AG_RECVFD:
 			r.ret = recv_fd(c.fd);
+			break;
+		case AG_FSTAT:
+			r.id = file_ino(c.fd);
+			r.ret = r.id ? 0 : -EBADF;
+			break;
+		case AG_GETFL:
+			r.ret = fcntl(c.fd, F_GETFL);
+			if (r.ret < 0)
+				r.ret = -errno;
+			break;
+		case AG_SETFL:
+			r.ret = fcntl(c.fd, F_SETFL, c.a) ? -errno : 0;
+			break;
+		case AG_EVENT_SELECT:
+			r.ret = wsp_event_select(c.fd, c.a, c.b);
+			break;
+		case AG_GET_REGISTRATION:
+			r.ret = wsp_get_registration(c.fd, &r.reg);
 			break;
 		case AG_LEADER_EXIT: {
 			/*
@@ -685,6 +718,41 @@ static long ag_fdinfo(struct __test_metadata *_metadata, struct agent *a,
 	return r.ret;
 }
 
+/* The inode of the agent's @fd (0 on failure). */
+static unsigned long long ag_ino(struct __test_metadata *_metadata,
+				 struct agent *a, int fd)
+{
+	struct ag_cmd c = { .op = AG_FSTAT, .fd = fd };
+	struct ag_reply r;
+
+	ag_call(_metadata, a, &c, &r);
+	return r.ret ? 0 : r.id;
+}
+
+static long ag_get_registration(struct __test_metadata *_metadata,
+				struct agent *a, int fd,
+				struct wsp_registration *reg)
+{
+	struct ag_cmd c = { .op = AG_GET_REGISTRATION, .fd = fd };
+	struct ag_reply r;
+
+	ag_call(_metadata, a, &c, &r);
+	*reg = r.reg;
+	return r.ret;
+}
+
+static long ag_event_select(struct __test_metadata *_metadata,
+			    struct agent *a, int fd, int efd,
+			    unsigned int mask)
+{
+	struct ag_cmd c = { .op = AG_EVENT_SELECT, .fd = fd, .a = efd,
+			    .b = mask };
+	struct ag_reply r;
+
+	ag_call(_metadata, a, &c, &r);
+	return r.ret;
+}
+
 static long ag_getopt(struct __test_metadata *_metadata, struct agent *a,
 		      int fd, int level, int name, void *val,
 		      unsigned int *len)
@@ -807,6 +875,61 @@ static long h_nonblock(struct __test_metadata *_metadata,
 	return wsp_set_nonblock(h->fd, on);
 }
 
+/* The file's O_NONBLOCK through @h: 0, 1, or -errno. */
+static long h_file_nonblocking(struct __test_metadata *_metadata,
+			       const struct holder *h)
+{
+	long fl;
+
+	if (!h->ag)
+		return file_nonblocking(h->fd);
+	fl = ag_simple(_metadata, h->ag, AG_GETFL, h->fd, 0);
+	return fl < 0 ? fl : !!(fl & O_NONBLOCK);
+}
+
+/* fcntl(F_SETFL) through @h: O_NONBLOCK on or off, the rest kept. */
+static long h_set_o_nonblock(struct __test_metadata *_metadata,
+			     const struct holder *h, int on)
+{
+	long fl;
+
+	if (!h->ag) {
+		fl = fcntl(h->fd, F_GETFL);
+		if (fl < 0)
+			return -errno;
+		fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+		return fcntl(h->fd, F_SETFL, fl) ? -errno : 0;
+	}
+	fl = ag_simple(_metadata, h->ag, AG_GETFL, h->fd, 0);
+	if (fl < 0)
+		return fl;
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return ag_simple(_metadata, h->ag, AG_SETFL, h->fd, fl);
+}
+
+static long h_event_select(struct __test_metadata *_metadata,
+			   const struct holder *h, int efd, unsigned int mask)
+{
+	if (h->ag)
+		return ag_event_select(_metadata, h->ag, h->fd, efd, mask);
+	return wsp_event_select(h->fd, efd, mask);
+}
+
+static long h_get_registration(struct __test_metadata *_metadata,
+			       const struct holder *h,
+			       struct wsp_registration *reg)
+{
+	if (h->ag)
+		return ag_get_registration(_metadata, h->ag, h->fd, reg);
+	return wsp_get_registration(h->fd, reg);
+}
+
+static unsigned long long h_ino(struct __test_metadata *_metadata,
+				const struct holder *h)
+{
+	return h->ag ? ag_ino(_metadata, h->ag, h->fd) : file_ino(h->fd);
+}
+
 static long h_setopt(struct __test_metadata *_metadata, const struct holder *h,
 		     int level, int name, const void *val, unsigned int len)
 {
@@ -857,7 +980,7 @@ static struct holder make_dup(struct __test_metadata *_metadata, int dev,
 	long fd;
 
 	ASSERT_EQ(0, wsp_info(src, &si));
-	ASSERT_EQ(0, dup_to(src, ag ? ag->target : getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(src, ag ? ag->target : getpid(), &info));
 	if (ag)
 		fd = ag_redeem(_metadata, ag, dev, &info, WSP_FD_CLOEXEC);
 	else
@@ -866,6 +989,9 @@ static struct holder make_dup(struct __test_metadata *_metadata, int dev,
 	h.fd = fd;
 	ASSERT_EQ(0, h_info(_metadata, &h, &si2));
 	ASSERT_EQ(si.socket_id, si2.socket_id);
+	ASSERT_NE(0, file_ino(src));
+	ASSERT_EQ(file_ino(src), h_ino(_metadata, &h))
+		TH_LOG("the redeemed descriptor is not of the same socket file");
 	return h;
 }
 
@@ -971,7 +1097,7 @@ TEST_F(dup, record_describes_socket)
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, wsp_info(fd, &si));
 		memset(&info, 0xa5, sizeof(info));
-		ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+		ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 		EXPECT_EQ(kinds[i].family, info.family);
 		EXPECT_EQ(kinds[i].type, info.type);
 		EXPECT_EQ(si.protocol, info.protocol);
@@ -991,8 +1117,8 @@ TEST_F(dup, tokens_are_distinct)
 	struct wsp_protocol_info a, b;
 	int fd = new_tcp(_metadata, self->dev), r;
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &a));
-	ASSERT_EQ(0, dup_to(fd, getpid(), &b));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &a));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &b));
 	EXPECT_NE(a.token_id, b.token_id);
 	EXPECT_NE(a.token_secret, b.token_secret);
 	EXPECT_NE(0, a.token_secret | b.token_secret);
@@ -1005,7 +1131,10 @@ TEST_F(dup, tokens_are_distinct)
 	close(fd);
 }
 
-/* Duplicate for the caller's own pid and redeem: a new fd, same socket. */
+/*
+ * Duplicate for the caller's own pid and redeem: a new fd number, of the
+ * same socket file (same socket id, same inode, a socket).
+ */
 TEST_F(dup, redeem_same_process)
 {
 	struct wsp_protocol_info info;
@@ -1013,7 +1142,7 @@ TEST_F(dup, redeem_same_process)
 	int fd = new_tcp(_metadata, self->dev), r;
 
 	ASSERT_EQ(0, wsp_info(fd, &si));
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	r = redeem(self->dev, &info, 0);
 	ASSERT_LE(0, r) TH_LOG("redeem: %s", strerror(-r));
 	EXPECT_NE(fd, r);
@@ -1022,40 +1151,79 @@ TEST_F(dup, redeem_same_process)
 	EXPECT_EQ(AF_INET, si2.family);
 	EXPECT_EQ(SOCK_STREAM, si2.type);
 	EXPECT_EQ(si.protocol, si2.protocol);
-	EXPECT_EQ(2, si2.descriptors);
-	EXPECT_EQ(2, descriptors(_metadata, fd));
+	EXPECT_EQ(0, si2.pending_duplicates);
+	ASSERT_NE(0, file_ino(fd));
+	EXPECT_EQ(file_ino(fd), file_ino(r));
+	close(fd);
+	/* The redeemed descriptor alone keeps the socket. */
+	EXPECT_EQ(si.socket_id, socket_id(_metadata, r));
 	close(r);
-	EXPECT_EQ(1, descriptors(_metadata, fd));
+}
+
+/*
+ * pending_duplicates counts the tokens made and not yet redeemed, from
+ * whichever descriptor; dup(2) copies and redemptions are no tokens.
+ */
+TEST_F(dup, pending_duplicates_counts_tokens)
+{
+	struct wsp_protocol_info a, b;
+	int fd = new_tcp(_metadata, self->dev), r1, r2, copy;
+
+	EXPECT_EQ(0, pending(_metadata, fd));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &a));
+	EXPECT_EQ(1, pending(_metadata, fd));
+	r1 = redeem(self->dev, &a, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, r1);
+	EXPECT_EQ(0, pending(_metadata, fd));
+	ASSERT_EQ(0, wsp_duplicate(r1, getpid(), &a));	/* from the duplicate */
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &b));
+	EXPECT_EQ(2, pending(_metadata, fd));
+	EXPECT_EQ(2, pending(_metadata, r1));
+	copy = dup(fd);
+	ASSERT_LE(0, copy);
+	EXPECT_EQ(2, pending(_metadata, copy));
+	r2 = redeem(self->dev, &b, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, r2);
+	EXPECT_EQ(1, pending(_metadata, r2));
+	close(r2);
+	close(copy);
+	EXPECT_EQ(1, pending(_metadata, fd));
+	r2 = redeem(self->dev, &a, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, r2);
+	EXPECT_EQ(0, pending(_metadata, fd));
+	close(r2);
+	close(r1);
 	close(fd);
 }
 
-/* descriptors counts open files: not pending tokens, not dup(2) copies. */
-TEST_F(dup, descriptor_count)
+/*
+ * All the descriptors of one socket are one open file: fstat shows one
+ * inode, and the file status flags set through one show through all.
+ */
+TEST_F(dup, redeemed_descriptor_is_same_open_file)
 {
 	struct wsp_protocol_info info;
-	int fd = new_tcp(_metadata, self->dev), r1, r2, copy;
+	struct stat st1, st2;
+	int fd = new_tcp(_metadata, self->dev), r;
 
-	EXPECT_EQ(1, descriptors(_metadata, fd));
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
-	EXPECT_EQ(1, descriptors(_metadata, fd));		/* a token is no descriptor */
-	r1 = redeem(self->dev, &info, WSP_FD_CLOEXEC);
-	ASSERT_LE(0, r1);
-	EXPECT_EQ(2, descriptors(_metadata, fd));
-	EXPECT_EQ(2, descriptors(_metadata, r1));
-	ASSERT_EQ(0, dup_to(r1, getpid(), &info));	/* from the duplicate */
-	r2 = redeem(self->dev, &info, WSP_FD_CLOEXEC);
-	ASSERT_LE(0, r2);
-	EXPECT_EQ(3, descriptors(_metadata, fd));
-	copy = dup(r2);
-	ASSERT_LE(0, copy);
-	EXPECT_EQ(3, descriptors(_metadata, copy));	/* same open file */
-	close(r2);
-	EXPECT_EQ(3, descriptors(_metadata, fd));		/* copy keeps the file open */
-	close(copy);
-	EXPECT_EQ(2, descriptors(_metadata, fd));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
+	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(0, fstat(fd, &st1));
+	ASSERT_EQ(0, fstat(r, &st2));
+	EXPECT_TRUE(S_ISSOCK(st1.st_mode));
+	EXPECT_TRUE(S_ISSOCK(st2.st_mode));
+	EXPECT_EQ(st1.st_dev, st2.st_dev);
+	EXPECT_EQ(st1.st_ino, st2.st_ino);
+	EXPECT_EQ(0, file_nonblocking(r));
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK));
+	EXPECT_EQ(1, file_nonblocking(r));
+	/* Descriptor flags are per descriptor, as for any dup. */
+	EXPECT_EQ(1, fd_cloexec(r));
+	ASSERT_EQ(0, fcntl(r, F_SETFD, 0));
+	EXPECT_EQ(1, fd_cloexec(fd));
+	close(r);
 	close(fd);
-	EXPECT_EQ(1, descriptors(_metadata, r1));
-	close(r1);
 }
 
 /* /proc/self/fdinfo/<fd> names the socket: "wsp-socket-id:\t<id>". */
@@ -1067,7 +1235,7 @@ TEST_F(dup, fdinfo_socket_id)
 
 	ASSERT_EQ(0, fdinfo_socket_id(fd, &id));
 	EXPECT_EQ(socket_id(_metadata, fd), id);
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r);
 	id = 0;
@@ -1080,6 +1248,12 @@ TEST_F(dup, fdinfo_socket_id)
 	EXPECT_EQ(socket_id(_metadata, other), id);
 	EXPECT_NE(socket_id(_metadata, fd), id);
 	close(other);
+
+	/* A plain socket(2) socket has no such line. */
+	other = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, other);
+	EXPECT_EQ(-ENOENT, fdinfo_socket_id(other, &id));
+	close(other);
 	close(r);
 	close(fd);
 }
@@ -1089,13 +1263,13 @@ TEST_F(dup, redeem_cloexec)
 	struct wsp_protocol_info info;
 	int fd = new_tcp(_metadata, self->dev), r;
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r);
 	EXPECT_EQ(FD_CLOEXEC, fcntl(r, F_GETFD) & FD_CLOEXEC);
 	close(r);
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	r = redeem(self->dev, &info, 0);
 	ASSERT_LE(0, r);
 	EXPECT_EQ(0, fcntl(r, F_GETFD) & FD_CLOEXEC);
@@ -1109,12 +1283,12 @@ TEST_F(dup, redeem_twice_enoent)
 	struct wsp_protocol_info info;
 	int fd = new_tcp(_metadata, self->dev), r;
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r);
 	EXPECT_EQ(-ENOENT, redeem(self->dev, &info, WSP_FD_CLOEXEC));
 	EXPECT_EQ(-ENOENT, redeem(self->dev, &info, 0));
-	EXPECT_EQ(2, descriptors(_metadata, fd));
+	EXPECT_EQ(0, pending(_metadata, fd));
 	close(r);
 	close(fd);
 }
@@ -1125,8 +1299,8 @@ TEST_F(dup, redeem_unknown_token_enoent)
 	struct wsp_protocol_info a, b, forged;
 	int fd = new_tcp(_metadata, self->dev), r;
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &a));
-	ASSERT_EQ(0, dup_to(fd, getpid(), &b));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &a));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &b));
 
 	forged = a;
 	forged.token_id = a.token_id + b.token_id + 1000;
@@ -1145,7 +1319,7 @@ TEST_F(dup, redeem_unknown_token_enoent)
 	forged = b;
 	forged.token_secret = a.token_secret;
 	EXPECT_EQ(-ENOENT, redeem(self->dev, &forged, WSP_FD_CLOEXEC));
-	EXPECT_EQ(1, descriptors(_metadata, fd));
+	EXPECT_EQ(2, pending(_metadata, fd));
 
 	r = redeem(self->dev, &a, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r);
@@ -1162,7 +1336,7 @@ TEST_F(dup, wrong_secret_keeps_token)
 	struct wsp_protocol_info info, forged;
 	int fd = new_tcp(_metadata, self->dev), r;
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	forged = info;
 	forged.token_secret ^= 1;
 	EXPECT_EQ(-ENOENT, redeem(self->dev, &forged, WSP_FD_CLOEXEC));
@@ -1181,7 +1355,7 @@ TEST_F(dup, redeem_mismatch_einval)
 	struct wsp_protocol_info info, bad;
 	int tcp = new_tcp(_metadata, self->dev), udp, r;
 
-	ASSERT_EQ(0, dup_to(tcp, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(tcp, getpid(), &info));
 	bad = info;
 	bad.family = AF_INET6;
 	EXPECT_EQ(-EINVAL, redeem(self->dev, &bad, WSP_FD_CLOEXEC));
@@ -1194,7 +1368,7 @@ TEST_F(dup, redeem_mismatch_einval)
 	bad = info;
 	bad.protocol = IPPROTO_UDP;
 	EXPECT_EQ(-EINVAL, redeem(self->dev, &bad, WSP_FD_CLOEXEC));
-	EXPECT_EQ(1, descriptors(_metadata, tcp));
+	EXPECT_EQ(1, pending(_metadata, tcp));
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r) TH_LOG("the token did not stay pending: %s",
 			       strerror(-r));
@@ -1203,7 +1377,7 @@ TEST_F(dup, redeem_mismatch_einval)
 
 	udp = wsp_socket(self->dev, AF_INET6, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, udp);
-	ASSERT_EQ(0, dup_to(udp, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(udp, getpid(), &info));
 	bad = info;
 	bad.family = AF_INET;
 	EXPECT_EQ(-EINVAL, redeem(self->dev, &bad, WSP_FD_CLOEXEC));
@@ -1232,7 +1406,7 @@ TEST_F(dup, redeem_bad_flags_einval)
 	int fd = new_tcp(_metadata, self->dev), r;
 	unsigned int i;
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_EQ(-EINVAL, redeem(self->dev, &info, bad[i]))
 			TH_LOG("flags %#x", bad[i]);
@@ -1249,7 +1423,7 @@ TEST_F(dup, redeem_nonzero_reserved_einval)
 	struct wsp_redeem_args a;
 	int fd = new_tcp(_metadata, self->dev), r;
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 
 	memset(&a, 0, sizeof(a));
 	a.info = info;
@@ -1300,7 +1474,7 @@ TEST_F(dup, redeem_on_descriptor_enotty)
 	struct wsp_redeem_args a = { .flags = WSP_FD_CLOEXEC };
 	int fd = new_tcp(_metadata, self->dev), r;
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	a.info = info;
 	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, WSP_IOC_REDEEM, &a));
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
@@ -1317,7 +1491,7 @@ TEST_F(dup, redeem_emfile_keeps_token)
 	struct wsp_protocol_info info;
 	int fd = new_tcp(_metadata, self->dev), fds[64], n = 0, r;
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &lim));
 	low = lim;
 	low.rlim_cur = 64;
@@ -1333,7 +1507,7 @@ TEST_F(dup, redeem_emfile_keeps_token)
 	}
 	ASSERT_GT(64, n);
 	EXPECT_EQ(-EMFILE, redeem(self->dev, &info, WSP_FD_CLOEXEC));
-	EXPECT_EQ(1, descriptors(_metadata, fd));
+	EXPECT_EQ(1, pending(_metadata, fd));
 	while (n > 0)
 		close(fds[--n]);
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
@@ -1431,7 +1605,7 @@ TEST_F(dup, duplicate_nonpositive_pid_einval)
 	ASSERT_EQ(0, wsp_read_counters(&c0));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		memset(&info, 0, sizeof(info));
-		EXPECT_EQ(-EINVAL, dup_to(fd, bad[i], &info))
+		EXPECT_EQ(-EINVAL, wsp_duplicate(fd, bad[i], &info))
 			TH_LOG("pid %d", bad[i]);
 		EXPECT_EQ(0, info.token_id);
 	}
@@ -1458,7 +1632,7 @@ TEST_F(dup, duplicate_no_such_process_esrch)
 		_exit(0);
 	ASSERT_EQ(gone, waitpid(gone, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ(-ESRCH, dup_to(fd, gone, &info)) TH_LOG("pid %d", gone);
+	EXPECT_EQ(-ESRCH, wsp_duplicate(fd, gone, &info)) TH_LOG("pid %d", gone);
 
 	/* pid_max itself is never a pid; nor is INT_MAX. */
 	f = fopen("/proc/sys/kernel/pid_max", "re");
@@ -1467,8 +1641,8 @@ TEST_F(dup, duplicate_no_such_process_esrch)
 	fclose(f);
 	pid_max = atol(buf);
 	ASSERT_LT(1, pid_max);
-	EXPECT_EQ(-ESRCH, dup_to(fd, pid_max, &info)) TH_LOG("pid %ld", pid_max);
-	EXPECT_EQ(-ESRCH, dup_to(fd, INT_MAX, &info));
+	EXPECT_EQ(-ESRCH, wsp_duplicate(fd, pid_max, &info)) TH_LOG("pid %ld", pid_max);
+	EXPECT_EQ(-ESRCH, wsp_duplicate(fd, INT_MAX, &info));
 	expect_no_pending_change(_metadata, &c0);
 	close(fd);
 }
@@ -1490,7 +1664,7 @@ TEST_F(dup, duplicate_exited_process_esrch)
 	ASSERT_EQ(0, waitid(P_PID, child, &si, WEXITED | WNOWAIT));
 	ASSERT_EQ(child, si.si_pid);
 	EXPECT_EQ('Z', proc_state(child));
-	EXPECT_EQ(-ESRCH, dup_to(fd, child, &info));
+	EXPECT_EQ(-ESRCH, wsp_duplicate(fd, child, &info));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(fd);
@@ -1506,16 +1680,16 @@ TEST_F(dup, pending_limit_enobufs)
 	ASSERT_EQ(0, wsp_read_counters(&c0));
 	fd = new_tcp(_metadata, self->dev);
 	for (i = 0; i < WSP_MAX_PENDING_DUPLICATES; i++)
-		ASSERT_EQ(0, dup_to(fd, getpid(), &info[i]))
+		ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info[i]))
 			TH_LOG("duplication %d", i + 1);
-	EXPECT_EQ(-ENOBUFS, dup_to(fd, getpid(), &extra));
+	EXPECT_EQ(-ENOBUFS, wsp_duplicate(fd, getpid(), &extra));
 	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(c0.pending_duplicates + WSP_MAX_PENDING_DUPLICATES,
 		  c.pending_duplicates);
 
 	/* The bound is per socket. */
 	other = new_tcp(_metadata, self->dev);
-	ASSERT_EQ(0, dup_to(other, getpid(), &extra));
+	ASSERT_EQ(0, wsp_duplicate(other, getpid(), &extra));
 	r = redeem(self->dev, &extra, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r);
 	close(r);
@@ -1525,8 +1699,8 @@ TEST_F(dup, pending_limit_enobufs)
 	r = redeem(self->dev, &info[0], WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r);
 	close(r);
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info[0]));
-	EXPECT_EQ(-ENOBUFS, dup_to(fd, getpid(), &extra));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info[0]));
+	EXPECT_EQ(-ENOBUFS, wsp_duplicate(fd, getpid(), &extra));
 
 	for (i = 0; i < WSP_MAX_PENDING_DUPLICATES; i++) {
 		r = redeem(self->dev, &info[i], WSP_FD_CLOEXEC);
@@ -1553,7 +1727,7 @@ TEST_F(dup, cross_process_redeem)
 	agent_start(_metadata, self->ag, 0);
 	fd = new_tcp(_metadata, self->dev);
 	ASSERT_EQ(0, wsp_info(fd, &si));
-	ASSERT_EQ(0, dup_to(fd, self->ag[0].target, &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, self->ag[0].target, &info));
 
 	/* The record is plain bytes: it goes through a pipe like any data. */
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
@@ -1571,15 +1745,19 @@ TEST_F(dup, cross_process_redeem)
 
 	ASSERT_EQ(0, ag_info(_metadata, &self->ag[0], nfd, &si2));
 	EXPECT_EQ(si.socket_id, si2.socket_id);
-	EXPECT_EQ(2, si2.descriptors);
-	EXPECT_EQ(2, descriptors(_metadata, fd));
+	EXPECT_EQ(0, si2.pending_duplicates);
+	ASSERT_NE(0, file_ino(fd));
+	EXPECT_EQ(file_ino(fd), ag_ino(_metadata, &self->ag[0], nfd))
+		TH_LOG("the target's descriptor is of another file");
 	ASSERT_EQ(0, ag_fdinfo(_metadata, &self->ag[0], nfd, &id));
 	EXPECT_EQ(si.socket_id, id);
 
-	EXPECT_EQ(0, ag_simple(_metadata, &self->ag[0], AG_CLOSE, nfd, 0));
-	EXPECT_EQ(1, descriptors(_metadata, fd));
-	agent_stop(_metadata, &self->ag[0]);
+	/* Either side's close leaves the other's descriptor working. */
 	close(fd);
+	ASSERT_EQ(0, ag_info(_metadata, &self->ag[0], nfd, &si2));
+	EXPECT_EQ(si.socket_id, si2.socket_id);
+	EXPECT_EQ(0, ag_simple(_metadata, &self->ag[0], AG_CLOSE, nfd, 0));
+	agent_stop(_metadata, &self->ag[0]);
 }
 
 /* Only the named process redeems; the others get EPERM, token unharmed. */
@@ -1592,17 +1770,17 @@ TEST_F(dup, other_process_eperm)
 	agent_start(_metadata, self->ag, 0);	/* the target */
 	agent_start(_metadata, self->ag, 1);	/* a third process */
 	fd = new_tcp(_metadata, self->dev);
-	ASSERT_EQ(0, dup_to(fd, self->ag[0].target, &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, self->ag[0].target, &info));
 
 	EXPECT_EQ(-EPERM, ag_redeem(_metadata, &self->ag[1], self->dev, &info,
 				    WSP_FD_CLOEXEC));
 	EXPECT_EQ(-EPERM, redeem(self->dev, &info, WSP_FD_CLOEXEC));
-	EXPECT_EQ(1, descriptors(_metadata, fd));
+	EXPECT_EQ(1, pending(_metadata, fd));
 
 	nfd = ag_redeem(_metadata, &self->ag[0], self->dev, &info,
 			WSP_FD_CLOEXEC);
 	ASSERT_LE(0, nfd) TH_LOG("redeem in the target: %s", strerror(-nfd));
-	EXPECT_EQ(2, descriptors(_metadata, fd));
+	EXPECT_EQ(0, pending(_metadata, fd));
 	EXPECT_EQ(-ENOENT, ag_redeem(_metadata, &self->ag[0], self->dev, &info,
 				     WSP_FD_CLOEXEC));
 	EXPECT_EQ(0, ag_simple(_metadata, &self->ag[0], AG_CLOSE, nfd, 0));
@@ -1622,7 +1800,7 @@ static void *thread_duplicate(void *arg)
 {
 	struct thread_args *t = arg;
 
-	t->ret = dup_to(t->fd, getpid(), &t->info);
+	t->ret = wsp_duplicate(t->fd, getpid(), &t->info);
 	return NULL;
 }
 
@@ -1652,7 +1830,7 @@ TEST_F(dup, any_thread_of_target)
 	close(r);
 
 	/* Duplicated by this thread, redeemed by another. */
-	ASSERT_EQ(0, dup_to(t.fd, getpid(), &t.info));
+	ASSERT_EQ(0, wsp_duplicate(t.fd, getpid(), &t.info));
 	ASSERT_EQ(0, pthread_create(&th, NULL, thread_redeem, &t));
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	ASSERT_LE(0, t.ret) TH_LOG("redeem: %s", strerror(-t.ret));
@@ -1695,7 +1873,7 @@ TEST_F(dup, duplicate_thread_id_esrch)
 	ASSERT_NE(0, poll_one(t.ready[0], POLLIN, WAIT_MS));
 	ASSERT_EQ(1, read(t.ready[0], &byte, 1));
 	ASSERT_NE(getpid(), t.tid);
-	EXPECT_EQ(-ESRCH, dup_to(fd, t.tid, &info)) TH_LOG("tid %d", t.tid);
+	EXPECT_EQ(-ESRCH, wsp_duplicate(fd, t.tid, &info)) TH_LOG("tid %d", t.tid);
 	close(t.release[1]);
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	close(t.release[0]);
@@ -1735,7 +1913,7 @@ TEST_F(dup, concurrent_redeem_once)
 	int fd = new_tcp(_metadata, self->dev), round, i, won;
 
 	for (round = 0; round < 20; round++) {
-		ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+		ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 		ASSERT_EQ(0, pthread_barrier_init(&start, NULL, RACERS));
 		for (i = 0; i < RACERS; i++) {
 			r[i].dev = self->dev;
@@ -1759,7 +1937,7 @@ TEST_F(dup, concurrent_redeem_once)
 		pthread_barrier_destroy(&start);
 		ASSERT_EQ(1, won) TH_LOG("round %d", round);
 	}
-	EXPECT_EQ(1, descriptors(_metadata, fd));
+	EXPECT_EQ(0, pending(_metadata, fd));
 	close(fd);
 }
 
@@ -1788,7 +1966,7 @@ TEST_F(dup, target_lives_while_any_thread_lives)
 	ASSERT_EQ('Z', state) TH_LOG("the agent's leader did not exit");
 
 	fd = new_tcp(_metadata, self->dev);
-	ASSERT_EQ(0, dup_to(fd, self->ag[0].target, &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, self->ag[0].target, &info));
 	nfd = ag_redeem(_metadata, &self->ag[0], self->dev, &info,
 			WSP_FD_CLOEXEC);
 	ASSERT_LE(0, nfd) TH_LOG("redeem in the leaderless agent: %s",
@@ -1796,7 +1974,7 @@ TEST_F(dup, target_lives_while_any_thread_lives)
 	EXPECT_EQ(0, ag_simple(_metadata, &self->ag[0], AG_CLOSE, nfd, 0));
 
 	/* Pending for it: stays while it lives, goes when it ends. */
-	ASSERT_EQ(0, dup_to(fd, self->ag[0].target, &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, self->ag[0].target, &info));
 	close(fd);
 	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(c0.pending_duplicates + 1, c.pending_duplicates);
@@ -1818,7 +1996,7 @@ TEST_F(dup, pid_is_in_callers_namespace)
 
 	/* We name it by the pid we see; it redeems. */
 	fd = new_tcp(_metadata, self->dev);
-	ASSERT_EQ(0, dup_to(fd, self->ag[0].target, &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, self->ag[0].target, &info));
 	nfd = ag_redeem(_metadata, &self->ag[0], self->dev, &info,
 			WSP_FD_CLOEXEC);
 	ASSERT_LE(0, nfd) TH_LOG("redeem in the namespace: %s", strerror(-nfd));
@@ -1849,6 +2027,7 @@ TEST_F(dup, token_survives_source_close)
 {
 	struct wsp_protocol_info info;
 	struct wsp_counters c0, c;
+	unsigned long long ino;
 	uint64_t id;
 	int fd, r, val = 1;
 
@@ -1857,18 +2036,20 @@ TEST_F(dup, token_survives_source_close)
 	ASSERT_EQ(0, wsp_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &val,
 				    sizeof(val)));
 	id = socket_id(_metadata, fd);
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ino = file_ino(fd);
+	ASSERT_NE(0, ino);
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	close(fd);
 
 	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(c0.sockets + 1, c.sockets);
-	EXPECT_EQ(c0.descriptors, c.descriptors);
 	EXPECT_EQ(c0.pending_duplicates + 1, c.pending_duplicates);
 
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r) TH_LOG("redeem: %s", strerror(-r));
 	EXPECT_EQ(id, socket_id(_metadata, r));
-	EXPECT_EQ(1, descriptors(_metadata, r));
+	EXPECT_EQ(ino, file_ino(r)) TH_LOG("not the same socket file");
+	EXPECT_EQ(0, pending(_metadata, r));
 	val = 0;
 	ASSERT_EQ(0, wsp_getsockopt_int(r, SOL_SOCKET, SO_KEEPALIVE, &val));
 	EXPECT_EQ(1, val);
@@ -1895,7 +2076,7 @@ TEST_F(dup, token_survives_source_close_cross)
 	agent_start(_metadata, self->ag, 0);
 	tcp_to_plain_peer(_metadata, self->dev, &client, &peer);
 	id = socket_id(_metadata, client);
-	ASSERT_EQ(0, dup_to(client, self->ag[0].target, &info));
+	ASSERT_EQ(0, wsp_duplicate(client, self->ag[0].target, &info));
 	ASSERT_EQ(0, close(client));
 	EXPECT_EQ(0, poll_one(peer, POLLIN, QUIET_MS))
 		TH_LOG("the peer saw something after the source's close");
@@ -1907,7 +2088,7 @@ TEST_F(dup, token_survives_source_close_cross)
 	h.fd = nfd;
 	ASSERT_EQ(0, h_info(_metadata, &h, &si));
 	EXPECT_EQ(id, si.socket_id);
-	EXPECT_EQ(1, si.descriptors);
+	EXPECT_EQ(0, si.pending_duplicates);
 	ASSERT_EQ(5, h_send(_metadata, &h, "hello", 5));
 	peer_expect_data(_metadata, peer, "hello");
 	ASSERT_EQ(3, send(peer, "abc", 3, 0));
@@ -1943,7 +2124,7 @@ TEST_F(dup, token_survives_source_process_exit)
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r) TH_LOG("redeem: %s", strerror(-r));
 	EXPECT_EQ(si.socket_id, socket_id(_metadata, r));
-	EXPECT_EQ(1, descriptors(_metadata, r));
+	EXPECT_EQ(0, pending(_metadata, r));
 	val = 0;
 	ASSERT_EQ(0, wsp_getsockopt_int(r, SOL_SOCKET, SO_KEEPALIVE, &val));
 	EXPECT_EQ(1, val);
@@ -1960,7 +2141,7 @@ TEST_F(dup, pending_token_keeps_port)
 	fd = wsp_bound(self->dev, SOCK_DGRAM, &port);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(-EADDRINUSE, plain_bind_probe(SOCK_DGRAM, port));
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	close(fd);
 	EXPECT_EQ(-EADDRINUSE, plain_bind_probe(SOCK_DGRAM, port));
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
@@ -1981,12 +2162,11 @@ TEST_F(dup, token_freed_when_target_exits)
 	agent_start(_metadata, self->ag, 0);
 	fd = wsp_bound(self->dev, SOCK_DGRAM, &port);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, dup_to(fd, self->ag[0].target, &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, self->ag[0].target, &info));
 	close(fd);
 
 	ASSERT_EQ(0, wsp_read_counters(&c));
 	EXPECT_EQ(c0.sockets + 1, c.sockets);
-	EXPECT_EQ(c0.descriptors, c.descriptors);
 	EXPECT_EQ(c0.pending_duplicates + 1, c.pending_duplicates);
 	EXPECT_EQ(-EADDRINUSE, plain_bind_probe(SOCK_DGRAM, port));
 
@@ -2020,17 +2200,19 @@ TEST_F(dup, dup2_shares_socket)
 	ASSERT_LE(100, d2);
 	EXPECT_EQ(sid, socket_id(_metadata, d));
 	EXPECT_EQ(sid, socket_id(_metadata, d2));
-	EXPECT_EQ(1, descriptors(_metadata, d));
+	ASSERT_NE(0, file_ino(fd));
+	EXPECT_EQ(file_ino(fd), file_ino(d));
+	EXPECT_EQ(file_ino(fd), file_ino(d2));
 	ASSERT_EQ(0, fdinfo_socket_id(d2, &id));
 	EXPECT_EQ(sid, id);
 	close(fd);
 	EXPECT_EQ(sid, socket_id(_metadata, d));
-	EXPECT_EQ(1, descriptors(_metadata, d2));
+	EXPECT_EQ(0, pending(_metadata, d2));
 	close(d);
 	close(d2);
 }
 
-/* A forked child inherits the fd: same socket, no new descriptor. */
+/* A forked child inherits the fd: same socket, same file. */
 TEST_F(dup, fork_shares_socket)
 {
 	struct wsp_socket_info si, si2;
@@ -2041,13 +2223,13 @@ TEST_F(dup, fork_shares_socket)
 	agent_start(_metadata, self->ag, 0);	/* inherits fd */
 	ASSERT_EQ(0, ag_info(_metadata, &self->ag[0], fd, &si2));
 	EXPECT_EQ(si.socket_id, si2.socket_id);
-	EXPECT_EQ(1, si2.descriptors);
+	EXPECT_EQ(file_ino(fd), ag_ino(_metadata, &self->ag[0], fd));
 	ASSERT_EQ(0, ag_fdinfo(_metadata, &self->ag[0], fd, &id));
 	EXPECT_EQ(si.socket_id, id);
 	EXPECT_EQ(0, ag_simple(_metadata, &self->ag[0], AG_CLOSE, fd, 0));
 	EXPECT_EQ(si.socket_id, socket_id(_metadata, fd));
 	agent_stop(_metadata, &self->ag[0]);
-	EXPECT_EQ(1, descriptors(_metadata, fd));
+	EXPECT_EQ(si.socket_id, socket_id(_metadata, fd));
 	close(fd);
 }
 
@@ -2069,11 +2251,11 @@ TEST_F(dup, scm_rights_shares_socket)
 	ASSERT_LE(0, rfd) TH_LOG("recv_fd: %s", strerror(-rfd));
 	ASSERT_EQ(0, ag_info(_metadata, &self->ag[0], rfd, &si2));
 	EXPECT_EQ(si.socket_id, si2.socket_id);
-	EXPECT_EQ(1, si2.descriptors);
+	EXPECT_EQ(file_ino(fd), ag_ino(_metadata, &self->ag[0], rfd));
 	ASSERT_EQ(0, ag_fdinfo(_metadata, &self->ag[0], rfd, &id));
 	EXPECT_EQ(si.socket_id, id);
 	EXPECT_EQ(0, ag_simple(_metadata, &self->ag[0], AG_CLOSE, rfd, 0));
-	EXPECT_EQ(1, descriptors(_metadata, fd));
+	EXPECT_EQ(si.socket_id, socket_id(_metadata, fd));
 	agent_stop(_metadata, &self->ag[0]);
 	close(sp[0]);
 	close(fd);
@@ -2178,11 +2360,15 @@ static void check_nonblock_shared(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, h_info(_metadata, b, &si));
 	EXPECT_EQ(0, si.nonblocking);
+	EXPECT_EQ(0, h_file_nonblocking(_metadata, b));
 	ASSERT_EQ(0, h_nonblock(_metadata, a, 1));
 	ASSERT_EQ(0, h_info(_metadata, a, &si));
 	EXPECT_EQ(1, si.nonblocking);
 	ASSERT_EQ(0, h_info(_metadata, b, &si));
 	EXPECT_EQ(1, si.nonblocking);
+	/* The mode is the file's O_NONBLOCK, seen through both. */
+	EXPECT_EQ(1, h_file_nonblocking(_metadata, a));
+	EXPECT_EQ(1, h_file_nonblocking(_metadata, b));
 
 	n = h_recv(_metadata, b, buf, sizeof(buf), 0, &usec);
 	EXPECT_EQ(-EAGAIN, n);
@@ -2197,6 +2383,8 @@ static void check_nonblock_shared(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, si.nonblocking);
 	ASSERT_EQ(0, h_info(_metadata, b, &si));
 	EXPECT_EQ(0, si.nonblocking);
+	EXPECT_EQ(0, h_file_nonblocking(_metadata, a));
+	EXPECT_EQ(0, h_file_nonblocking(_metadata, b));
 
 	/* A blocking recv now waits, up to the receive timeout. */
 	tv.tv_sec = 0;
@@ -2242,32 +2430,170 @@ TEST_F(dup, nonblocking_shared_across_processes)
 	close(peer);
 }
 
-/* fcntl(O_NONBLOCK) changes one open file, not the socket's mode. */
-TEST_F(dup, file_o_nonblock_is_not_socket_mode)
+/*
+ * fcntl(F_SETFL, O_NONBLOCK) through one descriptor is the socket's
+ * blocking mode for every descriptor, in every process: SOCKET_INFO
+ * reports it, and a receive through the other returns EAGAIN at once.
+ */
+static void check_o_nonblock_is_mode(struct __test_metadata *_metadata,
+				     const struct holder *a,
+				     const struct holder *b)
 {
-	struct timeval tv = { .tv_usec = 300000 };
-	struct holder a = { .ag = NULL }, b;
+	struct timeval tv = { .tv_sec = 3 };
 	struct wsp_socket_info si;
 	char buf[8];
 	long n, usec;
-	int peer, fl;
+
+	/* A safety net: a receive that wrongly blocks ends after 3 s. */
+	ASSERT_EQ(0, h_setopt(_metadata, a, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			      sizeof(tv)));
+	ASSERT_EQ(0, h_set_o_nonblock(_metadata, a, 1));
+	ASSERT_EQ(0, h_info(_metadata, b, &si));
+	EXPECT_EQ(1, si.nonblocking);
+	EXPECT_EQ(1, h_file_nonblocking(_metadata, b));
+	n = h_recv(_metadata, b, buf, sizeof(buf), 0, &usec);
+	EXPECT_EQ(-EAGAIN, n);
+	EXPECT_GT(1000000, usec) TH_LOG("recv took %ld us", usec);
+
+	ASSERT_EQ(0, h_set_o_nonblock(_metadata, b, 0));
+	ASSERT_EQ(0, h_info(_metadata, a, &si));
+	EXPECT_EQ(0, si.nonblocking);
+	EXPECT_EQ(0, h_file_nonblocking(_metadata, a));
+}
+
+TEST_F(dup, o_nonblock_is_socket_mode_same_process)
+{
+	struct holder a = { .ag = NULL }, b;
+	int peer;
 
 	tcp_to_plain_peer(_metadata, self->dev, &a.fd, &peer);
 	b = make_dup(_metadata, self->dev, a.fd, NULL);
-	fl = fcntl(a.fd, F_GETFL);
-	ASSERT_EQ(0, fcntl(a.fd, F_SETFL, fl | O_NONBLOCK));
-	ASSERT_EQ(0, wsp_info(a.fd, &si));
-	EXPECT_EQ(0, si.nonblocking);
-	ASSERT_EQ(0, wsp_info(b.fd, &si));
-	EXPECT_EQ(0, si.nonblocking);
-	ASSERT_EQ(0, wsp_setsockopt(a.fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-				    sizeof(tv)));
-	n = h_recv(_metadata, &a, buf, sizeof(buf), 0, &usec);
-	EXPECT_EQ(-EAGAIN, n);
-	EXPECT_LE(250000, usec) TH_LOG("recv returned after %ld us", usec);
+	check_o_nonblock_is_mode(_metadata, &a, &b);
+	check_o_nonblock_is_mode(_metadata, &b, &a);
 	close(b.fd);
 	close(a.fd);
 	close(peer);
+}
+
+TEST_F(dup, o_nonblock_is_socket_mode_across_processes)
+{
+	struct holder a = { .ag = NULL }, b;
+	int peer;
+
+	agent_start(_metadata, self->ag, 0);
+	tcp_to_plain_peer(_metadata, self->dev, &a.fd, &peer);
+	b = make_dup(_metadata, self->dev, a.fd, &self->ag[0]);
+	check_o_nonblock_is_mode(_metadata, &a, &b);
+	check_o_nonblock_is_mode(_metadata, &b, &a);
+	EXPECT_EQ(0, h_close(_metadata, &b));
+	agent_stop(_metadata, &self->ag[0]);
+	close(a.fd);
+	close(peer);
+}
+
+/* ioctl(FIONBIO) is the same flag: seen through a redeemed descriptor. */
+TEST_F(dup, fionbio_is_socket_mode)
+{
+	struct holder a = { .ag = NULL }, b;
+	struct wsp_socket_info si;
+	int on = 1, peer;
+
+	tcp_to_plain_peer(_metadata, self->dev, &a.fd, &peer);
+	b = make_dup(_metadata, self->dev, a.fd, NULL);
+	ASSERT_EQ(0, ioctl(a.fd, FIONBIO, &on));
+	ASSERT_EQ(0, wsp_info(b.fd, &si));
+	EXPECT_EQ(1, si.nonblocking);
+	EXPECT_EQ(1, file_nonblocking(b.fd));
+	on = 0;
+	ASSERT_EQ(0, ioctl(b.fd, FIONBIO, &on));
+	ASSERT_EQ(0, wsp_info(a.fd, &si));
+	EXPECT_EQ(0, si.nonblocking);
+	EXPECT_EQ(0, file_nonblocking(a.fd));
+	close(b.fd);
+	close(a.fd);
+	close(peer);
+}
+
+/*
+ * The socket has one registration, whichever descriptor or process made
+ * it: seen through every descriptor, replaced or cancelled through any;
+ * it makes the socket non-blocking for all, and while it has a mask
+ * WSP_IOC_SET_NONBLOCK{0} through any descriptor gets EINVAL.
+ */
+static void check_registration_shared(struct __test_metadata *_metadata,
+				      const struct holder *a,
+				      const struct holder *b, int efd_a,
+				      int efd_b)
+{
+	struct wsp_registration reg;
+	struct wsp_socket_info si;
+
+	ASSERT_EQ(0, h_nonblock(_metadata, a, 0));
+	EXPECT_EQ(0, h_file_nonblocking(_metadata, b));
+
+	ASSERT_EQ(0, h_event_select(_metadata, a, efd_a, WSP_FD_READ | WSP_FD_CLOSE));
+	ASSERT_EQ(0, h_get_registration(_metadata, b, &reg));
+	EXPECT_EQ(WSP_REG_EVENT, reg.kind);
+	EXPECT_EQ(WSP_FD_READ | WSP_FD_CLOSE, reg.mask);
+	EXPECT_EQ((uint64_t)a->fd, reg.descriptor);
+	EXPECT_EQ(a->ag ? a->ag->target : getpid(), reg.pid);
+
+	/* Non-blocking for every descriptor; blocking refused through any. */
+	EXPECT_EQ(1, h_file_nonblocking(_metadata, b));
+	ASSERT_EQ(0, h_info(_metadata, b, &si));
+	EXPECT_EQ(1, si.nonblocking);
+	EXPECT_EQ(-EINVAL, h_nonblock(_metadata, b, 0));
+	EXPECT_EQ(-EINVAL, h_nonblock(_metadata, a, 0));
+	EXPECT_EQ(1, h_file_nonblocking(_metadata, a));
+
+	/* Replaced through the other descriptor. */
+	ASSERT_EQ(0, h_event_select(_metadata, b, efd_b, WSP_FD_WRITE));
+	ASSERT_EQ(0, h_get_registration(_metadata, a, &reg));
+	EXPECT_EQ(WSP_REG_EVENT, reg.kind);
+	EXPECT_EQ(WSP_FD_WRITE, reg.mask);
+	EXPECT_EQ((uint64_t)b->fd, reg.descriptor);
+
+	/* Cancelled through the first: blocking mode is allowed again. */
+	ASSERT_EQ(0, h_event_select(_metadata, a, -1, 0));
+	ASSERT_EQ(0, h_get_registration(_metadata, b, &reg));
+	EXPECT_EQ(WSP_REG_NONE, reg.kind);
+	EXPECT_EQ(0, h_nonblock(_metadata, b, 0));
+	EXPECT_EQ(0, h_file_nonblocking(_metadata, a));
+}
+
+TEST_F(dup, registration_shared_same_process)
+{
+	struct holder a = { .ag = NULL }, b;
+	int peer, efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	ASSERT_LE(0, efd);
+	tcp_to_plain_peer(_metadata, self->dev, &a.fd, &peer);
+	b = make_dup(_metadata, self->dev, a.fd, NULL);
+	check_registration_shared(_metadata, &a, &b, efd, efd);
+	check_registration_shared(_metadata, &b, &a, efd, efd);
+	close(b.fd);
+	close(a.fd);
+	close(peer);
+	close(efd);
+}
+
+TEST_F(dup, registration_shared_across_processes)
+{
+	struct holder a = { .ag = NULL }, b;
+	int peer, efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	/* The agent inherits the eventfd: the same number in both. */
+	ASSERT_LE(0, efd);
+	agent_start(_metadata, self->ag, 0);
+	tcp_to_plain_peer(_metadata, self->dev, &a.fd, &peer);
+	b = make_dup(_metadata, self->dev, a.fd, &self->ag[0]);
+	check_registration_shared(_metadata, &a, &b, efd, efd);
+	check_registration_shared(_metadata, &b, &a, efd, efd);
+	EXPECT_EQ(0, h_close(_metadata, &b));
+	agent_stop(_metadata, &self->ag[0]);
+	close(a.fd);
+	close(peer);
+	close(efd);
 }
 
 /* Data written through any descriptor, in any process, reaches the peer. */
@@ -2564,48 +2890,49 @@ TEST_F(counters, track_and_return_to_start)
 
 	ASSERT_EQ(0, wsp_read_counters(&c0));
 	EXPECT_LE(0, c0.sockets);
-	EXPECT_LE(0, c0.descriptors);
 	EXPECT_LE(0, c0.pending_duplicates);
+	EXPECT_LE(0, c0.registrations);
 	agent_start(_metadata, self->ag, 0);
 
 	fd = new_tcp(_metadata, self->dev);
 	want = c0;
 	want.sockets++;
-	want.descriptors++;
 	ASSERT_EQ(0, wsp_read_counters(&c));
-	EXPECT_TRUE(counters_equal(&want, &c));
+	EXPECT_TRUE(counters_equal(&want, &c)) log_counters(_metadata, &c, &want);
 
-	ASSERT_EQ(0, dup_to(fd, getpid(), &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	want.pending_duplicates++;
 	ASSERT_EQ(0, wsp_read_counters(&c));
-	EXPECT_TRUE(counters_equal(&want, &c));
+	EXPECT_TRUE(counters_equal(&want, &c)) log_counters(_metadata, &c, &want);
 
+	/* A redemption is a descriptor of the same socket: no new one. */
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r);
 	want.pending_duplicates--;
-	want.descriptors++;
 	ASSERT_EQ(0, wsp_read_counters(&c));
-	EXPECT_TRUE(counters_equal(&want, &c));
+	EXPECT_TRUE(counters_equal(&want, &c)) log_counters(_metadata, &c, &want);
 
-	copy = dup(r);				/* no new descriptor */
+	copy = dup(r);
 	ASSERT_LE(0, copy);
 	ASSERT_EQ(0, wsp_read_counters(&c));
-	EXPECT_TRUE(counters_equal(&want, &c));
+	EXPECT_TRUE(counters_equal(&want, &c)) log_counters(_metadata, &c, &want);
 
 	/* One redeemed in the agent, one left for the agent to drop. */
-	ASSERT_EQ(0, dup_to(fd, self->ag[0].target, &info));
-	ASSERT_EQ(0, dup_to(fd, self->ag[0].target, &lost));
+	ASSERT_EQ(0, wsp_duplicate(fd, self->ag[0].target, &info));
+	ASSERT_EQ(0, wsp_duplicate(fd, self->ag[0].target, &lost));
 	afd = ag_redeem(_metadata, &self->ag[0], self->dev, &info,
 			WSP_FD_CLOEXEC);
 	ASSERT_LE(0, afd);
 	want.pending_duplicates++;
-	want.descriptors++;
 	ASSERT_EQ(0, wsp_read_counters(&c));
-	EXPECT_TRUE(counters_equal(&want, &c));
+	EXPECT_TRUE(counters_equal(&want, &c)) log_counters(_metadata, &c, &want);
 
 	close(fd);
 	close(r);
 	close(copy);
+	/* The agent's descriptor and its pending token keep the socket. */
+	ASSERT_EQ(0, wsp_read_counters(&c));
+	EXPECT_TRUE(counters_equal(&want, &c)) log_counters(_metadata, &c, &want);
 	agent_stop(_metadata, &self->ag[0]);	/* closes afd, drops lost */
 
 	ASSERT_EQ(0, wait_counters(&c0, &c))
