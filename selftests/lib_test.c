@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -443,6 +444,50 @@ TEST(not_a_descriptor_is_enotsock)
 	}
 	EXPECT_LE(0, fcntl(ev, F_GETFD));
 	EXPECT_LE(0, fcntl(w, F_GETFD));
+}
+
+/*
+ * A descriptor is a real socket: fstat says so, and the kernel's own
+ * socket calls work on it, also on a redeemed descriptor (the same file).
+ */
+TEST(descriptor_is_a_real_socket_fstat_and_getpeername)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t plen = sizeof(peer), tlen;
+	WSAPROTOCOL_INFOW pi;
+	struct stat st, dst;
+	int llen = sizeof(local), type = 0, e;
+	SOCKET l, c, s, d;
+	char buf[8];
+
+	NEED_MODULE();
+	TCP_PAIR(AF_INET, l, c, s);
+	ASSERT_EQ(0, fstat(s, &st));
+	EXPECT_TRUE(S_ISSOCK(st.st_mode));
+	/* getpeername(2) on the accepted socket: the connector's address. */
+	ASSERT_EQ(0, WSPGetSockName(c, (struct sockaddr *)&local, &llen, &e));
+	ASSERT_EQ(0, getpeername(s, (struct sockaddr *)&peer, &plen));
+	ASSERT_EQ((socklen_t)llen, plen);
+	EXPECT_EQ(0, memcmp(&local, &peer, plen));
+	tlen = sizeof(type);
+	ASSERT_EQ(0, getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &tlen));
+	EXPECT_EQ(SOCK_STREAM, type);
+	/* write(2) on one end, WSPRecv on the other. */
+	ASSERT_EQ(2, write(c, "hi", 2));
+	ASSERT_EQ(2, recv_str(s, buf, sizeof(buf), MSG_WAITALL));
+	EXPECT_STREQ("hi", buf);
+	/* A redeemed descriptor is a descriptor of the same socket file. */
+	ASSERT_EQ(0, WSPDuplicateSocket(s, getpid(), &pi, &e));
+	d = WSPSocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+		      &pi, 0, 0, &e);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(0, fstat(d, &dst));
+	EXPECT_TRUE(S_ISSOCK(dst.st_mode));
+	EXPECT_EQ(st.st_dev, dst.st_dev);
+	EXPECT_EQ(st.st_ino, dst.st_ino);
+	plen = sizeof(peer);
+	ASSERT_EQ(0, getpeername(d, (struct sockaddr *)&peer, &plen));
+	EXPECT_EQ(0, memcmp(&local, &peer, plen));
 }
 
 /* ---------------------------------------------------------------- */
@@ -978,7 +1023,7 @@ TEST(bad_arguments_flags_and_overlapped)
 	ASSERT_WSA(WSAEFAULT, WSPRecv(s, &b, 1, NULL, &flags, NULL, NULL, NULL, &e));
 	ASSERT_WSA(WSAEFAULT, WSPRecv(s, &b, 1, &n, NULL, NULL, NULL, NULL, &e));
 	ASSERT_WSA(WSAEFAULT, WSPRecv(s, NULL, 2, &n, &flags, NULL, NULL, NULL, &e));
-	/* The module checks the memory itself. */
+	/* The kernel checks the memory itself. */
 	b.buf = (char *)8;
 	ASSERT_WSA(WSAEFAULT, WSPSend(c, &b, 1, &n, 0, NULL, NULL, NULL, &e));
 }
@@ -1057,7 +1102,7 @@ TEST(sockopts_shared_and_errors)
 	ASSERT_WSA(WSAEINVAL, WSPGetSockOpt(s, 0x1234, 1, (char *)&v, &len, &e));
 	ASSERT_WSA(WSAENOPROTOOPT, WSPSetSockOpt(s, SOL_SOCKET, 0x7777, (char *)&v,
 						 sizeof(v), &e));
-	ASSERT_WSA(WSAENOPROTOOPT, WSPGetSockOpt(s, SOL_SOCKET, SO_PEERCRED, (char *)&v,
+	ASSERT_WSA(WSAENOPROTOOPT, WSPGetSockOpt(s, SOL_SOCKET, 0x7777, (char *)&v,
 						 &len, &e));
 	ASSERT_WSA(WSAEFAULT, WSPSetSockOpt(s, SOL_SOCKET, SO_KEEPALIVE, NULL, 4, &e));
 	ASSERT_WSA(WSAEFAULT, WSPSetSockOpt(s, SOL_SOCKET, SO_KEEPALIVE, (char *)&v, -1, &e));
@@ -1470,6 +1515,37 @@ TEST(event_select_reset_is_close_aborted)
 	EXPECT_EQ(1, WSPWaitForEvent(ev, 0, &e));
 }
 
+/* A refused connect: FD_CONNECT with WSAECONNREFUSED, and no FD_WRITE. */
+TEST(event_select_refused_connect_is_connrefused)
+{
+	struct sockaddr_storage closed;
+	WSANETWORKEVENTS ne;
+	WSAEVENT ev;
+	SOCKET t, c;
+	int len, e;
+
+	NEED_MODULE();
+	/* A port nobody listens on: bind one, close it. */
+	t = new_socket(AF_INET, SOCK_STREAM);
+	closed = loopback(AF_INET, 0, &len);
+	ASSERT_EQ(0, WSPBind(t, (struct sockaddr *)&closed, len, &e));
+	ASSERT_EQ(0, WSPGetSockName(t, (struct sockaddr *)&closed, &len, &e));
+	ASSERT_EQ(0, WSPCloseSocket(t, &e));
+	c = new_socket(AF_INET, SOCK_STREAM);
+	ev = WSPCreateEvent(&e);
+	ASSERT_EQ(0, WSPEventSelect(c, ev, FD_CONNECT | FD_WRITE, &e));
+	/* Over loopback the reset may come before connect(2) returns. */
+	e = 0;
+	ASSERT_EQ(SOCKET_ERROR, WSPConnect(c, (struct sockaddr *)&closed, len,
+					   NULL, NULL, NULL, NULL, &e));
+	ASSERT_TRUE(e == WSAEWOULDBLOCK || e == WSAECONNREFUSED) TH_LOG("%d", e);
+	ASSERT_EQ(1, WSPWaitForEvent(ev, WAIT_MS, &e));
+	memset(&ne, 0, sizeof(ne));
+	ASSERT_EQ(0, WSPEnumNetworkEvents(c, ev, &ne, &e));
+	EXPECT_EQ(FD_CONNECT, ne.lNetworkEvents);
+	EXPECT_EQ(WSAECONNREFUSED, ne.iErrorCode[FD_CONNECT_BIT]);
+}
+
 TEST(event_select_accept_and_connect)
 {
 	struct sockaddr_storage addr;
@@ -1574,6 +1650,77 @@ TEST(window_async_select_messages)
 	EXPECT_EQ(0, WSAGETSELECTERROR(msg.lParam));
 	EXPECT_EQ(606, e);
 	ASSERT_EQ(0, WSPDestroyWindow(w, &e));
+}
+
+/* A reset posts FD_CLOSE with WSAECONNABORTED in lParam (spec A2). */
+TEST(async_select_reset_posts_close_connaborted)
+{
+	struct linger lg = { 1, 0 };
+	SOCKET l, c, s;
+	MSG msg;
+	HWND w;
+	int e;
+
+	NEED_MODULE();
+	TCP_PAIR(AF_INET, l, c, s);
+	w = WSPCreateWindow(&e);
+	ASSERT_LE(0, w);
+	ASSERT_EQ(0, WSPAsyncSelect(c, w, WM_SOCKET, FD_CLOSE, &e));
+	ASSERT_EQ(0, WSPSetSockOpt(s, SOL_SOCKET, SO_LINGER, (char *)&lg, sizeof(lg), &e));
+	ASSERT_EQ(0, WSPCloseSocket(s, &e));	/* abortive: a reset */
+	memset(&msg, 0, sizeof(msg));
+	ASSERT_EQ(1, WSPGetMessage(w, &msg, WAIT_MS, &e));
+	EXPECT_EQ((WPARAM)c, msg.wParam);
+	EXPECT_EQ(FD_CLOSE, WSAGETSELECTEVENT(msg.lParam));
+	EXPECT_EQ(WSAECONNABORTED, WSAGETSELECTERROR(msg.lParam));
+}
+
+/*
+ * A socket accepted from an async-selected listener posts to the same
+ * window with its own descriptor as wParam, as on Windows: WSPAccept
+ * registers it through the new descriptor, which posts FD_WRITE at once.
+ */
+TEST(accept_on_async_listener_messages_carry_accepted_socket)
+{
+	struct sockaddr_storage addr;
+	struct wsp_registration r;
+	SOCKET l, c, s;
+	int len, e;
+	MSG msg;
+	HWND w;
+
+	NEED_MODULE();
+	l = listener(AF_INET, 4, &addr, &len);
+	ASSERT_LE(0, l);
+	w = WSPCreateWindow(&e);
+	ASSERT_LE(0, w);
+	ASSERT_EQ(0, WSPAsyncSelect(l, w, WM_SOCKET,
+				    FD_ACCEPT | FD_READ | FD_WRITE | FD_CLOSE, &e));
+	c = new_socket(AF_INET, SOCK_STREAM);
+	ASSERT_EQ(0, WSPConnect(c, (struct sockaddr *)&addr, len, NULL, NULL,
+				NULL, NULL, &e));
+	memset(&msg, 0, sizeof(msg));
+	ASSERT_EQ(1, WSPGetMessage(w, &msg, WAIT_MS, &e));
+	EXPECT_EQ((WPARAM)l, msg.wParam);
+	EXPECT_EQ(FD_ACCEPT, WSAGETSELECTEVENT(msg.lParam));
+
+	s = WSPAccept(l, NULL, NULL, NULL, 0, &e);
+	ASSERT_LE(0, s);
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, ioctl(s, WSP_IOC_GET_REGISTRATION, &r));
+	EXPECT_EQ(WSP_REG_ASYNC, r.kind);
+	EXPECT_EQ((uint64_t)s, r.descriptor);
+	EXPECT_EQ((uint32_t)WM_SOCKET, r.message);
+	/* Connected and writable: FD_WRITE, from the accepted socket. */
+	ASSERT_EQ(1, WSPGetMessage(w, &msg, WAIT_MS, &e));
+	EXPECT_EQ((WPARAM)s, msg.wParam);
+	EXPECT_EQ(FD_WRITE, WSAGETSELECTEVENT(msg.lParam));
+	ASSERT_EQ(1, send_str(c, "x", 0));
+	ASSERT_EQ(1, WSPGetMessage(w, &msg, WAIT_MS, &e));
+	EXPECT_EQ((WPARAM)s, msg.wParam);
+	EXPECT_EQ(WM_SOCKET, msg.message);
+	EXPECT_EQ(FD_READ, WSAGETSELECTEVENT(msg.lParam));
+	EXPECT_EQ(0, WSAGETSELECTERROR(msg.lParam));
 }
 
 TEST(window_get_message_times_out)
