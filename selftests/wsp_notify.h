@@ -42,8 +42,8 @@ static inline int wsp_async_select(int fd, int window, unsigned int message,
 }
 
 /*
- * Enumerate; @a is in/out (its error_codes slots that are not reported
- * keep what the caller put there). @efd is reset, or -1.
+ * Enumerate; @a is in/out (its errors[] slots that are not reported keep
+ * what the caller put there). @efd is reset, or -1.
  */
 static inline int wsp_enum(int fd, int efd, struct wsp_enum_events_args *a)
 {
