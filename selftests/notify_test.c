@@ -35,7 +35,7 @@
 #define MSG_A 0x0401
 #define MSG_B 0x0402
 
-/* What the tests put into error_codes[] slots the module must not write. */
+/* What the tests put into errors[] slots the module must not write. */
 #define SENTINEL (-7)
 
 #define NEXTRA 6
@@ -134,28 +134,39 @@ static unsigned int reg_kind(int fd)
 	return wsp_get_registration(fd, &r) ? ~0u : r.kind;
 }
 
-/* Whether the socket is non-blocking now: 1, 0, or -errno. */
+/*
+ * Whether the socket is non-blocking now: 1 or 0, or -errno. The mode is
+ * the socket file's O_NONBLOCK; WSP_IOC_SOCKET_INFO must say the same
+ * (-EPROTO when it does not).
+ */
 static int nonblocking(int fd)
 {
 	struct wsp_socket_info info;
-	int ret = wsp_info(fd, &info);
+	int fl = fcntl(fd, F_GETFL), ret;
 
-	return ret ? ret : (int)info.nonblocking;
+	if (fl < 0)
+		return -errno;
+	ret = wsp_info(fd, &info);
+	if (ret)
+		return ret;
+	if (info.nonblocking != !!(fl & O_NONBLOCK))
+		return -EPROTO;
+	return !!(fl & O_NONBLOCK);
 }
 
-/* Enumerate with every error_codes[] slot prefilled with SENTINEL. */
+/* Enumerate with every errors[] slot prefilled with SENTINEL. */
 static int enum_fresh(int fd, int efd, struct wsp_enum_events_args *a)
 {
 	int i;
 
 	memset(a, 0, sizeof(*a));
 	for (i = 0; i < WSP_FD_MAX_EVENTS; i++)
-		a->error_codes[i] = SENTINEL;
+		a->errors[i] = SENTINEL;
 	return wsp_enum(fd, efd, a);
 }
 
 /*
- * The first error_codes[] slot that is not SENTINEL although its event
+ * The first errors[] slot that is not SENTINEL although its event
  * was not reported in @a, or -1.
  */
 static int written_unreported_slot(const struct wsp_enum_events_args *a)
@@ -164,7 +175,7 @@ static int written_unreported_slot(const struct wsp_enum_events_args *a)
 
 	for (i = 0; i < WSP_FD_MAX_EVENTS; i++)
 		if (!(a->network_events & (1 << i)) &&
-		    a->error_codes[i] != SENTINEL)
+		    a->errors[i] != SENTINEL)
 			return i;
 	return -1;
 }
@@ -190,7 +201,7 @@ static int collect(int fd, int efd, int want, int *err)
 		got |= a.network_events;
 		for (i = 0; i < WSP_FD_MAX_EVENTS; i++)
 			if (a.network_events & (1 << i))
-				err[i] = a.error_codes[i];
+				err[i] = a.errors[i];
 	}
 	return got;
 }
@@ -227,21 +238,26 @@ static long posted(int win)
 	return wsp_window_info(win, &i) ? -1 : (long)i.posted;
 }
 
+/* One message: its every field; @err is an errno value or 0. */
 #define EXPECT_MSG(m, w, msgno, desc, ev, err) do {			\
 	EXPECT_EQ((__u64)(w), (m)->hwnd);				\
 	EXPECT_EQ((__u32)(msgno), (m)->message);			\
 	EXPECT_EQ((__u64)(desc), (m)->wparam);				\
-	EXPECT_EQ((__u64)WSP_MAKESELECTREPLY((ev), (err)), (m)->lparam)	\
-		TH_LOG("event %#x error %u, want %#x error %u",		\
+	EXPECT_EQ((__u32)(ev), WSP_MSG_EVENT(m))			\
+		TH_LOG("event %#x error %d, want %#x error %d",		\
 		       WSP_MSG_EVENT(m), WSP_MSG_ERROR(m),		\
-		       (unsigned int)(ev), (unsigned int)(err));	\
+		       (unsigned int)(ev), (int)(err));			\
+	EXPECT_EQ((__s32)(err), WSP_MSG_ERROR(m))			\
+		TH_LOG("event %#x error %d, want %#x error %d",		\
+		       WSP_MSG_EVENT(m), WSP_MSG_ERROR(m),		\
+		       (unsigned int)(ev), (int)(err));			\
+	EXPECT_EQ(0, (m)->__pad);					\
 } while (0)
 
+/* shutdown(2), returning -errno. */
 static int do_shutdown(int fd, int how)
 {
-	struct wsp_shutdown_args a = { .how = how };
-
-	return ioctl(fd, WSP_IOC_SHUTDOWN, &a) < 0 ? -errno : 0;
+	return shutdown(fd, how) < 0 ? -errno : 0;
 }
 
 /* A second descriptor of @fd's socket in this process, or -errno. */
@@ -568,7 +584,7 @@ TEST_F(notify, async_then_event_replaces)
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
 	EXPECT_EQ(WSP_FD_READ, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_READ_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_READ_BIT]);
 	EXPECT_EQ(0, posted(self->win));
 }
 
@@ -668,7 +684,7 @@ static int handover_child(int dev, int in, int out)
 		return 17;
 	if (a.network_events != WSP_FD_WRITE)
 		return 18;
-	if (a.error_codes[WSP_FD_WRITE_BIT] != 0 ||
+	if (a.errors[WSP_FD_WRITE_BIT] != 0 ||
 	    written_unreported_slot(&a) >= 0)
 		return 19;
 	if (wsp_eventfd_is_set(efd))
@@ -1048,7 +1064,7 @@ TEST_F(notify, udp_datagram_reports_read)
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->u1, self->efd, &a));
 	EXPECT_EQ(WSP_FD_READ, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_READ_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_READ_BIT]);
 
 	ASSERT_EQ(3, wsp_send(self->u2, "d22", 3, 0));
 	ASSERT_EQ(2, wsp_recv(self->u1, buf, sizeof(buf), 0));
@@ -1072,7 +1088,7 @@ TEST_F(notify, urgent_data_reports_oob)
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
 	EXPECT_EQ(WSP_FD_OOB, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_OOB_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_OOB_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
 
 	ASSERT_EQ(1, wsp_recv(self->s, buf, sizeof(buf), MSG_OOB));
@@ -1124,7 +1140,7 @@ TEST_F(notify, accept_reports_and_reenables)
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->l, self->efd, &a));
 	EXPECT_EQ(WSP_FD_ACCEPT, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_ACCEPT_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_ACCEPT_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
 
 	/* A second connection while the first waits: held, nothing. */
@@ -1241,8 +1257,8 @@ TEST_F(notify, connect_success_reports_connect_and_write)
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->c, self->efd, &a));
 	EXPECT_EQ(WSP_FD_CONNECT | WSP_FD_WRITE, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_CONNECT_BIT]);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_WRITE_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_CONNECT_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_WRITE_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
 	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
 }
@@ -1282,7 +1298,7 @@ static int closed_port(int dev)
 	return ret ? ret : wsp_port(&a);
 }
 
-/* A refused connect: FD_CONNECT with WSAECONNREFUSED and no FD_WRITE. */
+/* A refused connect: FD_CONNECT with ECONNREFUSED and no FD_WRITE. */
 TEST_F(notify, connect_refused_reports_error_no_write)
 {
 	struct wsp_enum_events_args a;
@@ -1301,8 +1317,8 @@ TEST_F(notify, connect_refused_reports_error_no_write)
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->c, self->efd, &a));
 	EXPECT_EQ(WSP_FD_CONNECT, a.network_events);
-	EXPECT_EQ(WSP_WSAECONNREFUSED, a.error_codes[WSP_FD_CONNECT_BIT]);
-	EXPECT_EQ(SENTINEL, a.error_codes[WSP_FD_WRITE_BIT]);
+	EXPECT_EQ(ECONNREFUSED, a.errors[WSP_FD_CONNECT_BIT]);
+	EXPECT_EQ(SENTINEL, a.errors[WSP_FD_WRITE_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
 	EXPECT_EQ(0, reg_recorded(self->c));
 	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
@@ -1325,7 +1341,7 @@ TEST_F(notify, connect_refused_posts_error_no_write)
 		TH_LOG("connect: %d", ret);
 	ASSERT_EQ(1, get_msgs(self->win, m, 1));
 	EXPECT_MSG(&m[0], self->win, MSG_A, self->c, WSP_FD_CONNECT,
-		   WSP_WSAECONNREFUSED);
+		   ECONNREFUSED);
 	EXPECT_EQ(0, queued(self->win));
 }
 
@@ -1344,8 +1360,8 @@ TEST_F(notify, udp_connect_reports_connect_and_write)
 	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
 	ASSERT_EQ(0, enum_fresh(self->u1, self->efd, &a));
 	EXPECT_EQ(WSP_FD_CONNECT | WSP_FD_WRITE, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_CONNECT_BIT]);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_WRITE_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_CONNECT_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_WRITE_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
 }
 
@@ -1368,8 +1384,8 @@ TEST_F(notify, events_recorded_before_registration)
 	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
 	ASSERT_EQ(0, enum_fresh(self->c, self->efd, &a));
 	EXPECT_EQ(WSP_FD_CONNECT | WSP_FD_WRITE, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_CONNECT_BIT]);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_WRITE_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_CONNECT_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_WRITE_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
 	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
 	EXPECT_EQ(0, reg_recorded(self->c));
@@ -1455,12 +1471,15 @@ TEST_F(notify, fin_reports_close_on_connecting_side)
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->c, self->efd, &a));
 	EXPECT_EQ(WSP_FD_CLOSE, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_CLOSE_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_CLOSE_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
 }
 
-/* The peer resets (linger {1, 0} and close): FD_CLOSE, WSAECONNABORTED. */
-TEST_F(notify, reset_reports_close_connaborted)
+/*
+ * The peer resets (linger {1, 0} and close): FD_CLOSE with ECONNRESET
+ * (which libwsp reports as Windows does, WSAECONNABORTED).
+ */
+TEST_F(notify, reset_reports_close_connreset)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	struct wsp_enum_events_args a;
@@ -1474,7 +1493,7 @@ TEST_F(notify, reset_reports_close_connaborted)
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
 	EXPECT_EQ(WSP_FD_CLOSE, a.network_events);
-	EXPECT_EQ(WSP_WSAECONNABORTED, a.error_codes[WSP_FD_CLOSE_BIT]);
+	EXPECT_EQ(ECONNRESET, a.errors[WSP_FD_CLOSE_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
 }
 
@@ -1526,7 +1545,7 @@ TEST_F(notify, enum_clears_only_selected_events)
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
 	EXPECT_EQ(WSP_FD_READ, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_READ_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_READ_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a))
 		TH_LOG("slot %d written", written_unreported_slot(&a));
 	ASSERT_EQ(0, wsp_get_registration(self->s, &r));
@@ -1537,7 +1556,7 @@ TEST_F(notify, enum_clears_only_selected_events)
 	EXPECT_TRUE(wsp_eventfd_is_set(self->efd2));
 	ASSERT_EQ(0, enum_fresh(self->s, self->efd2, &a));
 	EXPECT_EQ(WSP_FD_WRITE, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_WRITE_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_WRITE_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
 	EXPECT_EQ(0, reg_recorded(self->s));
 }
@@ -1646,7 +1665,7 @@ TEST_F(notify, async_select_reposts_reset_with_error)
 				      WSP_FD_CLOSE | WSP_FD_CONNECT));
 	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
 	EXPECT_MSG(&m[0], self->win, MSG_B, self->s, WSP_FD_CLOSE,
-		   WSP_WSAECONNABORTED);
+		   ECONNRESET);
 }
 
 /* A listener with a connection waiting: FD_ACCEPT only. */
@@ -1751,6 +1770,36 @@ TEST_F(notify, async_registration_survives_nonlast_close)
 	EXPECT_MSG(&m[0], self->win, MSG_A, s2, WSP_FD_READ, 0);
 }
 
+/*
+ * dup(2) of a descriptor is one more descriptor of the same socket: a
+ * registration made through it is the socket's, its O_NONBLOCK is every
+ * descriptor's, and it outlives the dup's close.
+ */
+TEST_F(notify, registration_through_dup2_is_the_sockets)
+{
+	struct wsp_registration r;
+	struct wsp_message m[2];
+	int d;
+
+	TCP_PAIR();
+	d = dup(self->s);
+	ASSERT_LE(0, d);
+	EXPECT_EQ(wsp_socket_id(self->s), wsp_socket_id(d));
+	ASSERT_EQ(0, wsp_async_select(d, self->win, MSG_A, WSP_FD_READ));
+	EXPECT_EQ(1, nonblocking(self->s));
+	EXPECT_EQ(-EINVAL, wsp_set_nonblock(self->s, 0));
+	ASSERT_EQ(0, wsp_get_registration(self->s, &r));
+	EXPECT_EQ(WSP_REG_ASYNC, r.kind);
+	EXPECT_EQ((__u64)d, r.descriptor);
+	close(d);
+
+	EXPECT_EQ(WSP_REG_ASYNC, reg_kind(self->s));
+	EXPECT_EQ(1, nonblocking(self->s));
+	ASSERT_EQ(1, wsp_send(self->c, "x", 1, 0));
+	ASSERT_EQ(1, get_msgs(self->win, m, 1));
+	EXPECT_MSG(&m[0], self->win, MSG_A, d, WSP_FD_READ, 0);
+}
+
 /* A local shutdown generates nothing and keeps the registration. */
 TEST_F(notify, local_shutdown_keeps_registration)
 {
@@ -1808,7 +1857,8 @@ TEST_F(notify, accept_inherits_event_select)
 	ASSERT_EQ(0, wsp_get_registration(self->s, &r));
 	EXPECT_EQ(WSP_REG_EVENT, r.kind);
 	EXPECT_EQ(mask, r.mask);
-	EXPECT_EQ((__u64)self->s, r.descriptor);
+	/* accept(2) chose the number: the kernel cannot know it. */
+	EXPECT_EQ(WSP_DESCRIPTOR_UNKNOWN, r.descriptor);
 	EXPECT_EQ(getpid(), r.pid);
 	EXPECT_EQ(1, nonblocking(self->s));
 	EXPECT_EQ(-EINVAL, wsp_set_nonblock(self->s, 0));
@@ -1817,7 +1867,8 @@ TEST_F(notify, accept_inherits_event_select)
 	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
 	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
 	EXPECT_EQ(WSP_FD_WRITE, a.network_events);
-	EXPECT_EQ(0, a.error_codes[WSP_FD_WRITE_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_WRITE_BIT]);
+	EXPECT_EQ(-1, written_unreported_slot(&a));
 
 	ASSERT_EQ(1, wsp_send(self->c, "x", 1, 0));
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
@@ -1827,6 +1878,38 @@ TEST_F(notify, accept_inherits_event_select)
 	EXPECT_EQ(0, a.network_events);
 }
 
+/* Data that came before the accept: the inherited eventfd has it at once. */
+TEST_F(notify, accept_inherited_event_select_reports_waiting_data)
+{
+	struct wsp_enum_events_args a;
+	struct test_addr addr;
+
+	LISTENER(addr);
+	ASSERT_EQ(0, wsp_event_select(self->l, self->efd,
+				      WSP_FD_READ | WSP_FD_WRITE));
+	NEW_SOCK(self->c, SOCK_STREAM);
+	ASSERT_EQ(0, wsp_connect(self->c, &addr));
+	ASSERT_EQ(4, wsp_send(self->c, "data", 4, 0));
+	ASSERT_TRUE(wait_accept_queue(self->l, 1));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+
+	self->s = wsp_accept(self->l, NULL);
+	ASSERT_LE(0, self->s);
+	ASSERT_EQ(4, wait_inq(self->s, 4));
+	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
+	EXPECT_EQ(WSP_FD_READ | WSP_FD_WRITE, a.network_events);
+	EXPECT_EQ(0, a.errors[WSP_FD_READ_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_WRITE_BIT]);
+	EXPECT_EQ(-1, written_unreported_slot(&a));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+}
+
+/*
+ * An accepted socket inherits the async-select, with the descriptor
+ * unknown; once an async-select through its own descriptor names it (as
+ * libwsp's WSPAccept does), its messages carry that descriptor.
+ */
 TEST_F(notify, accept_inherits_async_select)
 {
 	const unsigned int mask = WSP_FD_ACCEPT | WSP_FD_READ | WSP_FD_WRITE;
@@ -1844,19 +1927,111 @@ TEST_F(notify, accept_inherits_async_select)
 
 	self->s = wsp_accept(self->l, NULL);
 	ASSERT_LE(0, self->s);
-	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
-	EXPECT_MSG(&m[0], self->win, MSG_B, self->s, WSP_FD_WRITE, 0);
 	ASSERT_EQ(0, wsp_get_registration(self->s, &r));
 	EXPECT_EQ(WSP_REG_ASYNC, r.kind);
 	EXPECT_EQ(mask, r.mask);
 	EXPECT_EQ(MSG_B, r.message);
 	EXPECT_EQ((__u64)self->win, r.hwnd);
-	EXPECT_EQ((__u64)self->s, r.descriptor);
+	EXPECT_EQ(WSP_DESCRIPTOR_UNKNOWN, r.descriptor);
+	EXPECT_EQ(getpid(), r.pid);
 	EXPECT_EQ(1, nonblocking(self->s));
+	EXPECT_EQ(-EINVAL, wsp_set_nonblock(self->s, 0));
+
+	/* WSPAccept's async-select: the window and message it inherited. */
+	ASSERT_EQ(0, wsp_async_select(self->s, self->win, MSG_B, mask));
+	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
+	EXPECT_MSG(&m[0], self->win, MSG_B, self->s, WSP_FD_WRITE, 0);
+	ASSERT_EQ(0, wsp_get_registration(self->s, &r));
+	EXPECT_EQ((__u64)self->s, r.descriptor);
 
 	ASSERT_EQ(1, wsp_send(self->c, "x", 1, 0));
 	ASSERT_EQ(1, get_msgs(self->win, m, 1));
 	EXPECT_MSG(&m[0], self->win, MSG_B, self->s, WSP_FD_READ, 0);
+	EXPECT_EQ(0, queued(self->win));
+}
+
+/*
+ * Until then the inherited async-select posts nothing, neither what was
+ * true at the accept nor what happens after it; the events are recorded.
+ */
+TEST_F(notify, accept_inherited_async_posts_nothing_before_async_select)
+{
+	const unsigned int mask = WSP_FD_ACCEPT | WSP_FD_READ | WSP_FD_WRITE |
+				  WSP_FD_CLOSE;
+	struct wsp_registration r;
+	struct test_addr addr;
+	struct wsp_message m[4];
+
+	LISTENER(addr);
+	ASSERT_EQ(0, wsp_async_select(self->l, self->win, MSG_A, mask));
+	NEW_SOCK(self->c, SOCK_STREAM);
+	ASSERT_EQ(0, wsp_connect(self->c, &addr));
+	ASSERT_EQ(1, get_msgs(self->win, m, 1));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->l, WSP_FD_ACCEPT, 0);
+
+	/* Writable at the accept (which is synchronous): nothing posted. */
+	self->s = wsp_accept(self->l, NULL);
+	ASSERT_LE(0, self->s);
+	EXPECT_EQ(0, queued(self->win));
+	EXPECT_EQ(1, posted(self->win));
+
+	/* Data arriving, then the peer's FIN: recorded, not posted. */
+	ASSERT_EQ(2, wsp_send(self->c, "ab", 2, 0));
+	ASSERT_EQ(2, wait_inq(self->s, 2));
+	ASSERT_EQ(0, do_shutdown(self->c, SHUT_WR));
+	ASSERT_TRUE(wait_peer_closed(self->s));
+	EXPECT_EQ(1, posted(self->win));
+	ASSERT_EQ(0, wsp_get_registration(self->s, &r));
+	EXPECT_EQ(WSP_REG_ASYNC, r.kind);
+	EXPECT_EQ(WSP_DESCRIPTOR_UNKNOWN, r.descriptor);
+	EXPECT_EQ(WSP_FD_READ | WSP_FD_WRITE | WSP_FD_CLOSE,
+		  r.recorded & (WSP_FD_READ | WSP_FD_WRITE | WSP_FD_CLOSE));
+	/* Nothing was reported, so nothing waits for re-enabling. */
+	EXPECT_EQ(0, r.held);
+	/* A receive re-enables FD_READ: still nothing posted. */
+	ASSERT_EQ(1, wsp_recv(self->s, m, 1, 0));
+	EXPECT_EQ(1, posted(self->win));
+}
+
+/*
+ * The async-select through the new descriptor posts every selected
+ * condition true then, with that descriptor: FD_WRITE, and FD_READ for
+ * data that waits.
+ */
+TEST_F(notify, accept_inherited_async_select_posts_true_conditions)
+{
+	const unsigned int mask = WSP_FD_ACCEPT | WSP_FD_READ | WSP_FD_WRITE;
+	struct wsp_message m[8];
+	struct test_addr addr;
+	unsigned int seen = 0;
+	int n, i;
+
+	LISTENER(addr);
+	ASSERT_EQ(0, wsp_async_select(self->l, self->win, MSG_A, mask));
+	NEW_SOCK(self->c, SOCK_STREAM);
+	ASSERT_EQ(0, wsp_connect(self->c, &addr));
+	ASSERT_EQ(3, wsp_send(self->c, "abc", 3, 0));
+	ASSERT_EQ(1, get_msgs(self->win, m, 1));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->l, WSP_FD_ACCEPT, 0);
+	self->s = wsp_accept(self->l, NULL);
+	ASSERT_LE(0, self->s);
+	ASSERT_EQ(3, wait_inq(self->s, 3));
+	EXPECT_EQ(0, queued(self->win));
+
+	/* Another window and message: the new call decides, as any does. */
+	ASSERT_EQ(0, wsp_async_select(self->s, self->win2, MSG_B, mask));
+	n = wsp_read_messages(self->win2, m, 8);
+	EXPECT_EQ(2, n);
+	for (i = 0; i < n; i++) {
+		unsigned int ev = WSP_MSG_EVENT(&m[i]);
+
+		EXPECT_EQ(0, seen & ev) TH_LOG("event %#x twice", ev);
+		seen |= ev;
+		EXPECT_MSG(&m[i], self->win2, MSG_B, self->s, ev, 0);
+	}
+	EXPECT_EQ(WSP_FD_READ | WSP_FD_WRITE, seen);
+	EXPECT_EQ(0, queued(self->win));
+	EXPECT_EQ(1, posted(self->win));
 }
 
 /* ------------------------------------------------------------------ */
