@@ -55,9 +55,10 @@ static uint32_t next_rand(uint32_t *x)
 static bool counters_equal(const struct wsp_counters *a,
 			   const struct wsp_counters *b)
 {
-	return a->sockets == b->sockets && a->descriptors == b->descriptors &&
+	return a->sockets == b->sockets &&
 	       a->pending_duplicates == b->pending_duplicates &&
-	       a->windows == b->windows;
+	       a->windows == b->windows &&
+	       a->registrations == b->registrations;
 }
 
 /*
@@ -438,6 +439,7 @@ static void replace_across_processes(struct __test_metadata *_metadata,
 	struct wsp_enum_events_args e;
 	struct wsp_registration reg;
 	struct wsp_socket_info info;
+	struct wsp_counters cnt;
 	struct wsp_message m[16];
 	struct start_line sl;
 	int to_a[2], to_b[2];
@@ -496,9 +498,32 @@ static void replace_across_processes(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, wsp_window_info(wa, &wi_before));
 	EXPECT_LT(0, wi_before.posted);
 
-	/* The children's descriptors went with them. */
+	/*
+	 * The children's descriptors were the parent's socket, and went with
+	 * them: no socket more, no duplication pending. The registration the
+	 * last of them left is still the socket's, whole, although the
+	 * descriptor that made it is closed.
+	 */
 	ASSERT_EQ(0, wsp_info(self->s, &info));
-	EXPECT_EQ(1, info.descriptors);
+	EXPECT_EQ(0, info.pending_duplicates);
+	ASSERT_EQ(0, wsp_read_counters(&cnt));
+	EXPECT_EQ(self->start.sockets + 3, cnt.sockets);
+	EXPECT_EQ(self->start.pending_duplicates, cnt.pending_duplicates);
+	ASSERT_EQ(0, wsp_get_registration(self->s, &reg));
+	TH_LOG("left by the children: kind %u mask %#x pid %d (A %d, B %d)",
+	       reg.kind, reg.mask, reg.pid, a, b);
+	if (reg.kind == WSP_REG_ASYNC) {
+		EXPECT_EQ(A_MASK, reg.mask);
+		EXPECT_EQ(A_MESSAGE, reg.message);
+		EXPECT_EQ((uint64_t)wa, reg.hwnd);
+	} else if (reg.kind == WSP_REG_EVENT) {
+		EXPECT_EQ(B_MASK, reg.mask);
+	} else {
+		EXPECT_EQ(WSP_REG_NONE, reg.kind);
+		EXPECT_EQ(0, reg.mask);
+	}
+	EXPECT_EQ(self->start.registrations + (reg.kind != WSP_REG_NONE),
+		  cnt.registrations);
 
 	/* The last replacement: the parent's. */
 	ASSERT_LE(0, drain_socket(self->s));
@@ -548,8 +573,8 @@ static void replace_across_processes(struct __test_metadata *_metadata,
 				EXPECT_EQ(FINAL_MESSAGE, m[i].message);
 				EXPECT_EQ((uint64_t)wf, m[i].hwnd);
 				EXPECT_EQ((uint64_t)self->s, m[i].wparam);
-				EXPECT_EQ(WSP_MAKESELECTREPLY(WSP_FD_READ, 0),
-					  m[i].lparam);
+				EXPECT_EQ(WSP_FD_READ, WSP_MSG_EVENT(&m[i]));
+				EXPECT_EQ(0, WSP_MSG_ERROR(&m[i]));
 			}
 		} else {
 			ASSERT_TRUE(wsp_eventfd_is_set(ef))
@@ -812,11 +837,11 @@ TEST_F(race, replace_while_closing)
 	close(self->l);
 	self->l = -1;
 	EXPECT_EQ(0, await_counters(&self->start, &got))
-		TH_LOG("counters: sockets %ld/%ld descriptors %ld/%ld pending %ld/%ld windows %ld/%ld (now/start)",
-		       got.sockets, self->start.sockets, got.descriptors,
-		       self->start.descriptors, got.pending_duplicates,
-		       self->start.pending_duplicates, got.windows,
-		       self->start.windows);
+		TH_LOG("counters: sockets %ld/%ld pending %ld/%ld windows %ld/%ld registrations %ld/%ld (now/start)",
+		       got.sockets, self->start.sockets,
+		       got.pending_duplicates, self->start.pending_duplicates,
+		       got.windows, self->start.windows,
+		       got.registrations, self->start.registrations);
 }
 
 /* ------------------------------------------------------------------ */
@@ -879,7 +904,7 @@ TEST_F(race, enum_while_events_arrive)
 			waits++;
 		}
 		memset(&e, 0, sizeof(e));
-		e.error_codes[WSP_FD_READ_BIT] = -1;
+		e.errors[WSP_FD_READ_BIT] = -1;
 		ASSERT_EQ(0, wsp_enum(self->s, efd, &e));
 		if (need_wait) {
 			/* The signal came with the event recorded. */
@@ -906,7 +931,7 @@ TEST_F(race, enum_while_events_arrive)
 			}
 			continue;
 		}
-		EXPECT_EQ(0, e.error_codes[WSP_FD_READ_BIT]);
+		EXPECT_EQ(0, e.errors[WSP_FD_READ_BIT]);
 		/*
 		 * Receive some, or all there is (FD_READ is then re-armed
 		 * with nothing to read, so that the next enumeration races
@@ -944,7 +969,10 @@ TEST_F(race, enum_while_events_arrive)
  * hooked before it inherits its listener's registration; data arriving in
  * between saw an event-select registration without its eventfd and
  * crashed in softirq. Accept, for a bounded number of rounds, while the
- * peer of each new connection is already sending.
+ * peer of each new connection is already sending. Under async-select,
+ * every other accepted socket is async-selected through its descriptor at
+ * once, as libwsp's WSPAccept does: the inherited registration that posts
+ * nothing becomes one that posts, while data arrives.
  */
 #define ACCEPT_ROUNDS 1000
 
@@ -1007,6 +1035,9 @@ static void accept_under_traffic(struct __test_metadata *_metadata,
 		ASSERT_EQ(POLLIN, poll1(l, POLLIN, WAIT_MS) & POLLIN);
 		s = wsp_accept(l, NULL);
 		ASSERT_LE(0, s);
+		if (async && (i & 1))
+			EXPECT_EQ(0, wsp_async_select(s, w, 2,
+						      WSP_FD_ALL_EVENTS));
 		close(s);
 		if (!async)
 			wsp_enum(l, efd, &en);
