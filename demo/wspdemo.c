@@ -13,7 +13,13 @@
  * registers event-select for FD_WRITE. The peer sends data. A's window
  * receives nothing; B's eventfd fires for FD_WRITE; the registration
  * names B. Then A registers again and takes the socket back.
+ *
+ * The descriptors are real sockets (wspshare ABI 2): the connection is
+ * made with socket(2)'s own calls, and B reads the peer's address with
+ * plain getpeername(2) through its redeemed descriptor.
  */
+#define _GNU_SOURCE		/* accept4 */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -62,6 +68,14 @@ static int xioctl(int fd, unsigned long cmd, void *arg, const char *what)
 	return ret;
 }
 
+/* A system call that returns -1 on failure. */
+static int check(int ret, const char *what)
+{
+	if (ret < 0)
+		die(what);
+	return ret;
+}
+
 static const char *event_name(uint32_t ev)
 {
 	static const char *const names[] = {
@@ -104,10 +118,9 @@ static int drain_window(const char *who, int window)
 	int n = 0;
 
 	while (read(window, &msg, sizeof(msg)) == sizeof(msg)) {
-		say(who, "window message: wParam %llu, %s, error %u",
-		    (unsigned long long)msg.wparam,
-		    event_name(msg.lparam & 0xffff),
-		    (unsigned int)(msg.lparam >> 16));
+		say(who, "window message: wParam %llu, %s, error %d",
+		    (unsigned long long)msg.wparam, event_name(msg.event),
+		    msg.error);
 		n++;
 	}
 	if (!n)
@@ -115,25 +128,23 @@ static int drain_window(const char *who, int window)
 	return n;
 }
 
+/* Two wspshare sockets connected over loopback with the socket calls. */
 static void make_connection(int *sock, int *peer)
 {
-	struct wsp_socket_args sa = { .family = AF_INET, .type = SOCK_STREAM };
-	struct wsp_addr_args addr = { 0 };
-	struct wsp_listen_args la = { .backlog = 1 };
-	struct wsp_accept_args aa = { .flags = WSP_FD_CLOEXEC };
-	struct sockaddr_in *sin = (void *)addr.addr.data;
+	struct wsp_socket_args sa = { .flags = WSP_FD_CLOEXEC,
+				      .family = AF_INET, .type = SOCK_STREAM };
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
 	int listener;
 
 	listener = xioctl(dev, WSP_IOC_SOCKET, &sa, "SOCKET");
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	addr.addr.len = sizeof(*sin);
-	xioctl(listener, WSP_IOC_BIND, &addr, "BIND");
-	xioctl(listener, WSP_IOC_LISTEN, &la, "LISTEN");
-	xioctl(listener, WSP_IOC_GETSOCKNAME, &addr, "GETSOCKNAME");
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	check(bind(listener, (struct sockaddr *)&addr, sizeof(addr)), "bind");
+	check(listen(listener, 1), "listen");
+	check(getsockname(listener, (struct sockaddr *)&addr, &len), "getsockname");
 	*sock = xioctl(dev, WSP_IOC_SOCKET, &sa, "SOCKET");
-	xioctl(*sock, WSP_IOC_CONNECT, &addr, "CONNECT");
-	*peer = xioctl(listener, WSP_IOC_ACCEPT, &aa, "ACCEPT");
+	check(connect(*sock, (struct sockaddr *)&addr, sizeof(addr)), "connect");
+	*peer = check(accept4(listener, NULL, NULL, SOCK_CLOEXEC), "accept4");
 	close(listener);
 }
 
@@ -143,6 +154,9 @@ static int process_b(int from_a, int to_a)
 	struct wsp_redeem_args ra = { .flags = WSP_FD_CLOEXEC };
 	struct wsp_event_select_args es = { .mask = WSP_FD_WRITE };
 	struct wsp_enum_events_args en = { .eventfd = -1 };
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	char name[INET_ADDRSTRLEN];
 	struct pollfd pfd;
 	int sock, efd;
 	char go;
@@ -151,6 +165,10 @@ static int process_b(int from_a, int to_a)
 		die("B: read record");
 	sock = xioctl(dev, WSP_IOC_REDEEM, &ra, "REDEEM");
 	say("B", "redeemed the record: descriptor %d, same socket as A's", sock);
+	check(getpeername(sock, (struct sockaddr *)&peer, &len), "getpeername");
+	say("B", "a real socket: getpeername(%d) says the peer is %s:%u", sock,
+	    inet_ntop(AF_INET, &peer.sin_addr, name, sizeof(name)),
+	    ntohs(peer.sin_port));
 
 	efd = eventfd(0, EFD_CLOEXEC);
 	if (efd < 0)
@@ -208,6 +226,10 @@ int main(void)
 	xioctl(dev, WSP_IOC_VERSION, &v, "VERSION");
 	printf("wspshare module %u.%u, ABI %u\n\n", v.module_major,
 	       v.module_minor, v.abi_version);
+	if (v.abi_version != WSP_ABI_VERSION) {
+		fprintf(stderr, "wspdemo: built for ABI %u\n", WSP_ABI_VERSION);
+		return 1;
+	}
 	printf("One socket, two processes, one registration:\n\n");
 
 	make_connection(&sock, &peer);
