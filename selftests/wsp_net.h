@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "wsp_test.h"
@@ -238,6 +239,82 @@ static inline int wsp_redeem(int dev, const struct wsp_protocol_info *info)
 	int fd = ioctl(dev, WSP_IOC_REDEEM, &a);
 
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The "wsp-socket-id:\t<id>" line of /proc/self/fdinfo/<fd>: 0, -ENOENT
+ * when there is no such line, -EINVAL when it is malformed, or -errno.
+ */
+static inline int wsp_fdinfo_socket_id(int fd, unsigned long long *id)
+{
+	static const char key[] = "wsp-socket-id:\t";
+	char path[64], line[256], *end;
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, sizeof(key) - 1))
+			continue;
+		*id = strtoull(line + sizeof(key) - 1, &end, 10);
+		ret = end != line + sizeof(key) - 1 && !strcmp(end, "\n") ?
+		      0 : -EINVAL;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Pass @fd over the AF_UNIX socket @sock (SCM_RIGHTS): 0 or -errno. */
+static inline int wsp_send_fd(int sock, int fd)
+{
+	char byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c;
+
+	memset(&u, 0, sizeof(u));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
+}
+
+/* The fd received over @sock (close-on-exec), or -errno. */
+static inline int wsp_recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
+		return -EIO;
+	c = CMSG_FIRSTHDR(&m);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		return -EBADMSG;
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	return fd;
 }
 
 /* The module's live object counts (debugfs). */
