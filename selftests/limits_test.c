@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * limits_test - what no user can make the module do: hold descriptors or
- * windows beyond RLIMIT_NOFILE, hand a socket to a process it was not
- * made for, reach across network or pid namespaces, leak a kernel
- * pointer, or be unloaded while it holds anything.
+ * limits_test - what no user can make the module do: hold sockets,
+ * windows, redeemed or accepted descriptors beyond RLIMIT_NOFILE, hand a
+ * socket to a process it was not made for, reach across network or pid
+ * namespaces, leak a kernel pointer, or be unloaded while it holds
+ * anything (a socket, a window, a pending duplication).
  *
  * The bounds of window queues and pending duplications are tested where
  * those objects are (window_test, dup_test); this file tests the rest.
@@ -19,17 +20,6 @@
 #include "wsp_notify.h"
 
 #define NOBODY 65534
-
-/* delete_module(2) as rmmod calls it: 0 or -errno. */
-static int try_unload(void)
-{
-	return syscall(SYS_delete_module, "wspshare", O_NONBLOCK) ? -errno : 0;
-}
-
-static int module_loaded(void)
-{
-	return access("/sys/module/wspshare", F_OK) == 0;
-}
 
 /* Run @fn in a child; its exit status (0 is success). */
 static int in_child(int (*fn)(void *), void *arg)
@@ -124,10 +114,14 @@ TEST_F(lim, rlimit_nofile_bounds_windows)
 	close(w);
 }
 
-/* Accept finds no descriptor: EMFILE, and the connection stays queued. */
+/*
+ * accept4(2) on a wspshare listener finds no descriptor: EMFILE, and the
+ * connection stays queued; with one more allowed, that connection is
+ * accepted.
+ */
 TEST_F(lim, rlimit_nofile_accept_keeps_connection)
 {
-	struct test_addr addr;
+	struct test_addr addr, local, peer;
 	int l, c, s, base;
 
 	l = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_SOCK_NONBLOCK);
@@ -144,12 +138,47 @@ TEST_F(lim, rlimit_nofile_accept_keeps_connection)
 	base = lowest_free_fd();
 	ASSERT_EQ(0, limit_fds_below(base));
 	EXPECT_EQ(-EMFILE, wsp_accept(l, NULL));
+	EXPECT_EQ(-EMFILE, wsp_accept(l, NULL));
+	/* Still queued: the listener is readable. */
+	EXPECT_EQ(1, wsp_wait_readable(l, 0));
 	ASSERT_EQ(0, limit_fds_below(base + 1));
-	s = wsp_accept(l, NULL);
-	EXPECT_LE(0, s);
+	s = wsp_accept(l, &peer);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, wsp_getsockname(c, &local));
+	EXPECT_EQ(local.len, peer.len);
+	EXPECT_EQ(0, memcmp(&local.in, &peer.in, sizeof(local.in)))
+		TH_LOG("accepted another connection than the queued one");
+	EXPECT_NE(0, wsp_socket_id(s));
+	EXPECT_EQ(0, wsp_wait_readable(l, 0));
 	close(s);
 	close(c);
 	close(l);
+}
+
+/* Redemption makes a descriptor: EMFILE at the limit, the token kept. */
+TEST_F(lim, rlimit_nofile_bounds_redemption)
+{
+	struct wsp_protocol_info a, b;
+	struct wsp_socket_info si;
+	int s, r1, r2;
+
+	s = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, wsp_duplicate(s, getpid(), &a));
+	ASSERT_EQ(0, wsp_duplicate(s, getpid(), &b));
+	ASSERT_EQ(0, leave_free_fds(1));
+	r1 = wsp_redeem(self->dev, &a);
+	ASSERT_LE(0, r1);
+	EXPECT_EQ(-EMFILE, wsp_redeem(self->dev, &b));
+	ASSERT_EQ(0, wsp_info(s, &si));
+	EXPECT_EQ(1, si.pending_duplicates);
+	close(r1);
+	r2 = wsp_redeem(self->dev, &b);
+	EXPECT_LE(0, r2) TH_LOG("the token did not stay pending: %s",
+				strerror(-r2));
+	EXPECT_EQ(si.socket_id, wsp_socket_id(r2));
+	close(r2);
+	close(s);
 }
 
 struct redeem_arg {
@@ -316,6 +345,70 @@ TEST_F(lim, socket_lives_in_creators_netns)
 	close(l);
 }
 
+/*
+ * A socket redeemed by a process that moved to a new network namespace
+ * is still the creator's socket: it reaches the creator's loopback.
+ */
+static int redeem_in_new_netns(int from, const struct test_addr *addr)
+{
+	struct wsp_protocol_info info;
+	int dev, fd, err;
+
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return 120;
+	if (unshare(CLONE_NEWNET))
+		return 121;
+	if (read(from, &info, sizeof(info)) != sizeof(info))
+		return 122;
+	fd = wsp_redeem(dev, &info);
+	if (fd < 0)
+		return 123;
+	err = wsp_connect(fd, (struct test_addr *)addr);
+	return err ? -err : 0;
+}
+
+TEST_F(lim, redeemed_socket_stays_in_creators_netns)
+{
+	struct wsp_protocol_info info;
+	struct test_addr addr;
+	int l, s, p[2], status;
+	pid_t kid;
+
+	l = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, l);
+	wsp_loopback(&addr, AF_INET, 0);
+	ASSERT_EQ(0, wsp_bind(l, &addr));
+	ASSERT_EQ(0, wsp_listen(l, 4));
+	ASSERT_EQ(0, wsp_getsockname(l, &addr));
+	s = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	kid = fork();
+	ASSERT_LE(0, kid);
+	if (kid == 0) {
+		close(p[1]);
+		close(s);	/* only the token gives it the socket */
+		_exit(redeem_in_new_netns(p[0], &addr));
+	}
+	close(p[0]);
+	ASSERT_EQ(0, wsp_duplicate(s, kid, &info));
+	close(s);
+	ASSERT_EQ(sizeof(info), write(p[1], &info, sizeof(info)));
+	close(p[1]);
+	ASSERT_EQ(kid, waitpid(kid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("connect from the redeemed socket failed: %d",
+		       WEXITSTATUS(status));
+	/* The connection arrived here. */
+	s = wsp_accept(l, NULL);
+	EXPECT_LE(0, s);
+	if (s >= 0)
+		close(s);
+	close(l);
+}
+
 /* No 16-digit hex number of the kernel half (0xffff8...) in @text. */
 static int has_kernel_pointer(const char *text)
 {
@@ -349,35 +442,72 @@ static int is_kernel_address(unsigned long long v)
 	return v >= 0xffff800000000000ull;
 }
 
+/*
+ * The "wsp-socket-id:" line of @fd's fdinfo is there, once, with the
+ * socket's id, and nothing in the whole fdinfo looks like a kernel
+ * address.
+ */
+static void check_fdinfo(struct __test_metadata *_metadata, int fd,
+			 unsigned long long id)
+{
+	char path[64], text[4096], want[64], *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	ASSERT_EQ(0, read_text(path, text, sizeof(text)));
+	snprintf(want, sizeof(want), "\nwsp-socket-id:\t%llu\n", id);
+	p = strstr(text, want);
+	EXPECT_NE(NULL, p) TH_LOG("fd %d, socket %llu: %s", fd, id, text);
+	EXPECT_TRUE(!p || !strstr(p + 1, "wsp-socket-id:"))
+		TH_LOG("more than one wsp-socket-id line: %s", text);
+	EXPECT_FALSE(has_kernel_pointer(text)) TH_LOG("%s", text);
+}
+
 TEST_F(lim, nothing_leaks_a_kernel_pointer)
 {
-	struct wsp_duplicate_args da = { .pid = getpid() };
+	struct wsp_protocol_info info;
 	struct wsp_registration reg;
-	struct wsp_socket_info info;
+	struct wsp_socket_info si;
+	struct wsp_window_info wi;
+	struct wsp_enum_events_args e;
+	struct wsp_version v = { 0 };
 	char path[64], text[4096];
-	int s, w, efd;
+	int l, c, s, r, w, efd, i, fds[4];
 
-	s = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &l, &c, &s));
 	w = wsp_window(self->dev, WSP_WINDOW_NONBLOCK, 0);
 	efd = eventfd(0, EFD_CLOEXEC);
-	ASSERT_LE(0, s);
 	ASSERT_LE(0, w);
 	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, ioctl(self->dev, WSP_IOC_VERSION, &v));
 
-	ASSERT_EQ(0, wsp_info(s, &info));
-	EXPECT_FALSE(is_kernel_address(info.socket_id));
-	ASSERT_EQ(0, ioctl(s, WSP_IOC_DUPLICATE, &da));
-	EXPECT_FALSE(is_kernel_address(da.info.token_id));
-	ASSERT_EQ(0, wsp_async_select(s, w, 7, WSP_FD_READ));
-	ASSERT_EQ(0, wsp_get_registration(s, &reg));
-	EXPECT_FALSE(is_kernel_address(reg.descriptor));
-	EXPECT_FALSE(is_kernel_address(reg.hwnd));
+	ASSERT_EQ(0, wsp_duplicate(c, getpid(), &info));
+	EXPECT_FALSE(is_kernel_address(info.token_id));
+	r = wsp_redeem(self->dev, &info);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(0, wsp_duplicate(c, getpid(), &info));	/* left pending */
+	ASSERT_EQ(0, wsp_async_select(c, w, 7, WSP_FD_READ));
+	ASSERT_EQ(0, wsp_event_select(l, efd, WSP_FD_ACCEPT));
+	ASSERT_EQ(0, wsp_event_select(s, efd, WSP_FD_READ | WSP_FD_WRITE));
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", s);
-	ASSERT_EQ(0, read_text(path, text, sizeof(text)));
-	EXPECT_NE(NULL, strstr(text, "wsp-socket-id:"));
-	EXPECT_FALSE(has_kernel_pointer(text)) TH_LOG("%s", text);
+	fds[0] = l;
+	fds[1] = c;
+	fds[2] = s;
+	fds[3] = r;
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, wsp_info(fds[i], &si));
+		EXPECT_FALSE(is_kernel_address(si.socket_id));
+		check_fdinfo(_metadata, fds[i], si.socket_id);
+		ASSERT_EQ(0, wsp_get_registration(fds[i], &reg));
+		EXPECT_FALSE(is_kernel_address(reg.descriptor));
+		EXPECT_FALSE(is_kernel_address(reg.hwnd));
+		memset(&e, 0, sizeof(e));
+		ASSERT_EQ(0, wsp_enum(fds[i], -1, &e));
+	}
+	ASSERT_EQ(0, wsp_window_info(w, &wi));
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", w);
+	ASSERT_EQ(0, read_text(path, text, sizeof(text)));
+	EXPECT_FALSE(has_kernel_pointer(text)) TH_LOG("%s", text);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->dev);
 	ASSERT_EQ(0, read_text(path, text, sizeof(text)));
 	EXPECT_FALSE(has_kernel_pointer(text)) TH_LOG("%s", text);
 	ASSERT_EQ(0, read_text(WSP_COUNTERS_PATH, text, sizeof(text)));
@@ -385,7 +515,10 @@ TEST_F(lim, nothing_leaks_a_kernel_pointer)
 
 	close(efd);
 	close(w);
+	close(r);
 	close(s);
+	close(c);
+	close(l);
 }
 
 /*
@@ -396,7 +529,7 @@ TEST_F(lim, nothing_leaks_a_kernel_pointer)
 static int unload_refused_holding(int kind)
 {
 	struct wsp_duplicate_args da = { 0 };
-	int dev, s = -1, w = -1, p[2], err;
+	int dev, s = -1, w = -1, p[2], err, l, cl;
 	pid_t target = -1;
 	char c;
 
@@ -405,8 +538,18 @@ static int unload_refused_holding(int kind)
 		return 130;
 	if (kind == 0) {
 		s = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, 0);
+		if (s < 0)
+			return 136;
 	} else if (kind == 1) {
 		w = wsp_window(dev, 0, 0);
+		if (w < 0)
+			return 137;
+	} else if (kind == 3) {
+		/* Only an accepted socket: its listener and peer closed. */
+		if (wsp_tcp_pair(dev, AF_INET, &l, &cl, &s))
+			return 138;
+		close(l);
+		close(cl);
 	} else {
 		/* A token for a live process, its socket's descriptors closed. */
 		if (pipe(p))
@@ -426,8 +569,8 @@ static int unload_refused_holding(int kind)
 	}
 	close(dev);
 
-	err = try_unload();
-	if (!module_loaded())
+	err = wsp_unload_module();
+	if (!wsp_module_loaded())
 		return 133;	/* unloaded while holding: the bug */
 
 	if (s >= 0)
@@ -439,12 +582,18 @@ static int unload_refused_holding(int kind)
 			return 134;
 		waitpid(target, NULL, 0);
 	}
-	return err == -EAGAIN || err == -EBUSY ? 0 : 135;
+	/* delete_module's answer for a module in use, with O_NONBLOCK. */
+	return err == -EWOULDBLOCK ? 0 : 135;
 }
 
-static int hold_descriptor(void *p)
+static int hold_socket(void *p)
 {
 	return unload_refused_holding(0);
+}
+
+static int hold_accepted_socket(void *p)
+{
+	return unload_refused_holding(3);
 }
 
 static int hold_window(void *p)
@@ -457,28 +606,36 @@ static int hold_token(void *p)
 	return unload_refused_holding(2);
 }
 
-TEST(unload_refused_while_a_descriptor_exists)
+TEST(unload_refused_while_a_socket_exists)
 {
-	if (!module_loaded())
+	if (!wsp_module_loaded())
 		SKIP(return, "wspshare module not loaded");
-	EXPECT_EQ(0, in_child(hold_descriptor, NULL));
-	EXPECT_TRUE(module_loaded());
+	EXPECT_EQ(0, in_child(hold_socket, NULL));
+	EXPECT_TRUE(wsp_module_loaded());
+}
+
+TEST(unload_refused_while_an_accepted_socket_exists)
+{
+	if (!wsp_module_loaded())
+		SKIP(return, "wspshare module not loaded");
+	EXPECT_EQ(0, in_child(hold_accepted_socket, NULL));
+	EXPECT_TRUE(wsp_module_loaded());
 }
 
 TEST(unload_refused_while_a_window_exists)
 {
-	if (!module_loaded())
+	if (!wsp_module_loaded())
 		SKIP(return, "wspshare module not loaded");
 	EXPECT_EQ(0, in_child(hold_window, NULL));
-	EXPECT_TRUE(module_loaded());
+	EXPECT_TRUE(wsp_module_loaded());
 }
 
 TEST(unload_refused_while_a_token_is_pending)
 {
-	if (!module_loaded())
+	if (!wsp_module_loaded())
 		SKIP(return, "wspshare module not loaded");
 	EXPECT_EQ(0, in_child(hold_token, NULL));
-	EXPECT_TRUE(module_loaded());
+	EXPECT_TRUE(wsp_module_loaded());
 }
 
 TEST_HARNESS_MAIN
