@@ -15,9 +15,13 @@
  *   3. the loop waits for the event (WSPWaitForEvent), resets it, and
  *      asks every socket what happened (WSPEnumNetworkEvents).
  *
+ * A SOCKET is the file descriptor of a real Linux socket: the program
+ * could as well call poll(2) or getpeername(2) on it.
+ *
  * Build: make (it is built into build/examples/), or out of the tree:
  *   cc echo_server.c $(pkg-config --cflags --libs wsp)
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +139,11 @@ static void serve(SOCKET listener, int clients)
 				die("WSPEnumNetworkEvents", err);
 
 			if (ne.lNetworkEvents & FD_ACCEPT) {
-				SOCKET c = WSPAccept(s, NULL, NULL, NULL, 0, &err);
+				struct sockaddr_in peer;
+				int plen = sizeof(peer);
+				char name[INET_ADDRSTRLEN];
+				SOCKET c = WSPAccept(s, (struct sockaddr *)&peer,
+						     &plen, NULL, 0, &err);
 
 				if (c == INVALID_SOCKET)
 					continue;	/* gone already */
@@ -151,7 +159,10 @@ static void serve(SOCKET listener, int clients)
 				if (WSPEventSelect(c, event, FD_READ | FD_CLOSE, &err))
 					die("WSPEventSelect", err);
 				sockets[nsockets++] = c;
-				printf("# client connected (descriptor %d)\n", c);
+				printf("# client %s:%u connected (descriptor %d)\n",
+				       inet_ntop(AF_INET, &peer.sin_addr, name,
+						 sizeof(name)),
+				       ntohs(peer.sin_port), c);
 			}
 			if (ne.lNetworkEvents & (FD_READ | FD_CLOSE)) {
 				/*
@@ -159,7 +170,8 @@ static void serve(SOCKET listener, int clients)
 				 * even with data still unread: echo it first.
 				 */
 				if (!echo(s) || (ne.lNetworkEvents & FD_CLOSE)) {
-					printf("# client gone (descriptor %d, error %d)\n",
+					/* 0, or WSAECONNABORTED after a reset. */
+				printf("# client gone (descriptor %d, error %d)\n",
 					       s, ne.iErrorCode[FD_CLOSE_BIT]);
 					forget(i);
 					done++;
