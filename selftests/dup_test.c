@@ -96,33 +96,6 @@ static int file_nonblocking(int fd)
 	return fl < 0 ? -errno : !!(fl & O_NONBLOCK);
 }
 
-/*
- * The "wsp-socket-id:\t<id>" line of /proc/self/fdinfo/<fd>: 0, -ENOENT
- * when there is no such line, -EINVAL when it is malformed, or -errno.
- */
-static int fdinfo_socket_id(int fd, unsigned long long *id)
-{
-	static const char key[] = "wsp-socket-id:\t";
-	char path[64], line[256], *end;
-	int ret = -ENOENT;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, sizeof(key) - 1))
-			continue;
-		*id = strtoull(line + sizeof(key) - 1, &end, 10);
-		ret = end != line + sizeof(key) - 1 && !strcmp(end, "\n") ?
-		      0 : -EINVAL;
-		break;
-	}
-	fclose(f);
-	return ret;
-}
-
 /* The state letter of /proc/<pid>/stat (of the thread group's leader). */
 static char proc_state(pid_t pid)
 {
@@ -141,54 +114,6 @@ static char proc_state(pid_t pid)
 	buf[n] = 0;
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-static int send_fd(int sock, int fd)
-{
-	char byte = 'F';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *c;
-
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
-}
-
-/* The fd received over @sock, or -errno. */
-static int recv_fd(int sock)
-{
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
-		return -EIO;
-	c = CMSG_FIRSTHDR(&m);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-		return -EBADMSG;
-	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	return fd;
 }
 
 /* Plain kernel sockets: the peers and the port probes. */
@@ -448,7 +373,7 @@ static void __attribute__((noreturn)) agent_main(int in, int out)
 			r.ret = wsp_info(c.fd, &r.si);
 			break;
 		case AG_FDINFO:
-			r.ret = fdinfo_socket_id(c.fd, &r.id);
+			r.ret = wsp_fdinfo_socket_id(c.fd, &r.id);
 			break;
 		case AG_GETOPT:
 			r.len = sizeof(r.data);
@@ -476,7 +401,7 @@ static void __attribute__((noreturn)) agent_main(int in, int out)
 			r.ret = close(c.fd) ? -errno : 0;
 			break;
 		case AG_RECVFD:
-			r.ret = recv_fd(c.fd);
+			r.ret = wsp_recv_fd(c.fd);
 			break;
 		case AG_FSTAT:
 			r.id = file_ino(c.fd);
@@ -1233,18 +1158,18 @@ TEST_F(dup, fdinfo_socket_id)
 	unsigned long long id = 0;
 	int fd = new_tcp(_metadata, self->dev), r, other;
 
-	ASSERT_EQ(0, fdinfo_socket_id(fd, &id));
+	ASSERT_EQ(0, wsp_fdinfo_socket_id(fd, &id));
 	EXPECT_EQ(socket_id(_metadata, fd), id);
 	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &info));
 	r = redeem(self->dev, &info, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, r);
 	id = 0;
-	ASSERT_EQ(0, fdinfo_socket_id(r, &id));
+	ASSERT_EQ(0, wsp_fdinfo_socket_id(r, &id));
 	EXPECT_EQ(socket_id(_metadata, fd), id);
 
 	/* Another socket has another id. */
 	other = new_tcp(_metadata, self->dev);
-	ASSERT_EQ(0, fdinfo_socket_id(other, &id));
+	ASSERT_EQ(0, wsp_fdinfo_socket_id(other, &id));
 	EXPECT_EQ(socket_id(_metadata, other), id);
 	EXPECT_NE(socket_id(_metadata, fd), id);
 	close(other);
@@ -1252,7 +1177,7 @@ TEST_F(dup, fdinfo_socket_id)
 	/* A plain socket(2) socket has no such line. */
 	other = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, other);
-	EXPECT_EQ(-ENOENT, fdinfo_socket_id(other, &id));
+	EXPECT_EQ(-ENOENT, wsp_fdinfo_socket_id(other, &id));
 	close(other);
 	close(r);
 	close(fd);
@@ -2203,7 +2128,7 @@ TEST_F(dup, dup2_shares_socket)
 	ASSERT_NE(0, file_ino(fd));
 	EXPECT_EQ(file_ino(fd), file_ino(d));
 	EXPECT_EQ(file_ino(fd), file_ino(d2));
-	ASSERT_EQ(0, fdinfo_socket_id(d2, &id));
+	ASSERT_EQ(0, wsp_fdinfo_socket_id(d2, &id));
 	EXPECT_EQ(sid, id);
 	close(fd);
 	EXPECT_EQ(sid, socket_id(_metadata, d));
@@ -2246,7 +2171,7 @@ TEST_F(dup, scm_rights_shares_socket)
 	close(sp[1]);	/* the agent has its copy */
 	fd = new_tcp(_metadata, self->dev);
 	ASSERT_EQ(0, wsp_info(fd, &si));
-	ASSERT_EQ(0, send_fd(sp[0], fd));
+	ASSERT_EQ(0, wsp_send_fd(sp[0], fd));
 	rfd = ag_simple(_metadata, &self->ag[0], AG_RECVFD, sp[1], 0);
 	ASSERT_LE(0, rfd) TH_LOG("recv_fd: %s", strerror(-rfd));
 	ASSERT_EQ(0, ag_info(_metadata, &self->ag[0], rfd, &si2));
