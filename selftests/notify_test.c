@@ -14,6 +14,7 @@
  * an accept, a registration); only then is the eventfd or window checked
  * with a zero timeout.
  */
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,6 +22,9 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1017,6 +1021,89 @@ TEST_F(notify, read_syscall_reenables_read)
 	EXPECT_EQ(WSP_FD_READ, a.network_events);
 }
 
+/* The system calls that receive from a socket, besides recv(2) and read(2). */
+enum recv_call { BY_RECVMSG, BY_RECVMMSG, BY_SPLICE };
+
+/*
+ * Receive up to @len bytes from @fd through @how, without waiting: the
+ * byte count, or -errno. @pipefd is a pipe for BY_SPLICE (the bytes stay
+ * in it).
+ */
+static long recv_by(enum recv_call how, int fd, int pipefd, void *buf,
+		    size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1 } };
+	long n = -1;
+
+	switch (how) {
+	case BY_RECVMSG:
+		n = recvmsg(fd, &mm.msg_hdr, MSG_DONTWAIT);
+		break;
+	case BY_RECVMMSG:
+		n = recvmmsg(fd, &mm, 1, MSG_DONTWAIT, NULL);
+		if (n == 1)
+			n = mm.msg_len;
+		break;
+	case BY_SPLICE:
+		n = splice(fd, NULL, pipefd, NULL, len, SPLICE_F_NONBLOCK);
+		break;
+	}
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * FD_READ reported and held; @how takes part of the data: FD_READ is
+ * re-enabled and, data still waiting, reported again at once.
+ */
+static void check_recv_reenables_read(struct __test_metadata *_metadata,
+				      FIXTURE_DATA(notify) *self,
+				      enum recv_call how)
+{
+	struct wsp_enum_events_args a;
+	char buf[8];
+	int p[2];
+
+	TCP_PAIR();
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC | O_NONBLOCK));
+	self->x[0] = p[0];
+	self->x[1] = p[1];
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ));
+	ASSERT_EQ(6, wsp_send(self->c, "abcdef", 6, 0));
+	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
+	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
+	EXPECT_EQ(WSP_FD_READ, a.network_events);
+	ASSERT_EQ(6, wait_inq(self->s, 6));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	EXPECT_EQ(WSP_FD_READ, reg_held(self->s) & WSP_FD_READ);
+
+	ASSERT_EQ(3, recv_by(how, self->s, p[1], buf, 3));
+	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
+	EXPECT_EQ(WSP_FD_READ, a.network_events);
+
+	/* The rest: re-enabled, nothing left, nothing reported. */
+	ASSERT_EQ(3, recv_by(how, self->s, p[1], buf, sizeof(buf)));
+	EXPECT_EQ(0, reg_held(self->s) & WSP_FD_READ);
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+}
+
+TEST_F(notify, recvmsg_reenables_read)
+{
+	check_recv_reenables_read(_metadata, self, BY_RECVMSG);
+}
+
+TEST_F(notify, recvmmsg_reenables_read)
+{
+	check_recv_reenables_read(_metadata, self, BY_RECVMMSG);
+}
+
+/* splice(2) from the socket into a pipe is a receive. */
+TEST_F(notify, splice_from_socket_reenables_read)
+{
+	check_recv_reenables_read(_metadata, self, BY_SPLICE);
+}
+
 /* A receive that fails with EAGAIN re-arms FD_READ too. */
 TEST_F(notify, failed_recv_reenables_read)
 {
@@ -1168,28 +1255,85 @@ TEST_F(notify, accept_reports_and_reenables)
 	EXPECT_EQ(WSP_FD_ACCEPT, a.network_events);
 }
 
-/* FD_WRITE comes back after a send failed with EAGAIN and space returned. */
-TEST_F(notify, write_after_eagain_when_space_returns)
+/* The system calls that send on a socket. */
+enum send_call { BY_SEND, BY_WRITE, BY_SENDMSG, BY_SPLICE_TO, BY_SENDFILE };
+
+#define SEND_CHUNK 16384
+
+/*
+ * Send SEND_CHUNK bytes on non-blocking @fd through @how: the byte count,
+ * or -errno. @src is a pipe (BY_SPLICE_TO: it is topped up first) or a
+ * file of SEND_CHUNK bytes (BY_SENDFILE); @src_w the pipe's write end.
+ */
+static long send_by(enum send_call how, int fd, int src, int src_w)
 {
-	static char buf[16384];
+	static char buf[SEND_CHUNK];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	off_t off = 0;
+	long n = -1;
+
+	switch (how) {
+	case BY_SEND:
+		n = send(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
+		break;
+	case BY_WRITE:
+		n = write(fd, buf, sizeof(buf));
+		break;
+	case BY_SENDMSG:
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		break;
+	case BY_SPLICE_TO:
+		/* Keep the pipe full: what the socket did not take stays. */
+		while (write(src_w, buf, sizeof(buf)) > 0)
+			;
+		n = splice(src, NULL, fd, NULL, sizeof(buf),
+			   SPLICE_F_NONBLOCK);
+		break;
+	case BY_SENDFILE:
+		n = sendfile(fd, src, &off, sizeof(buf));
+		break;
+	}
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * FD_WRITE reported; @how fills the send buffer until it fails with
+ * EAGAIN: that failure re-arms FD_WRITE, reported (error 0) once the peer
+ * makes room.
+ */
+static void check_eagain_rearms_write(struct __test_metadata *_metadata,
+				      FIXTURE_DATA(notify) *self,
+				      enum send_call how)
+{
+	static char buf[SEND_CHUNK];
 	struct wsp_enum_events_args a;
-	int small = 4096, i, err[WSP_FD_MAX_EVENTS], got;
-	long n = 0, sent = 0;
+	int small = 4096, i, err[WSP_FD_MAX_EVENTS], got, src = -1, src_w = -1;
+	long n = 0, sent = 0, end;
 
 	TCP_PAIR();
+	if (how == BY_SPLICE_TO) {
+		int p[2];
+
+		ASSERT_EQ(0, pipe2(p, O_CLOEXEC | O_NONBLOCK));
+		self->x[0] = src = p[0];
+		self->x[1] = src_w = p[1];
+	} else if (how == BY_SENDFILE) {
+		self->x[0] = src = memfd_create("notify_test", MFD_CLOEXEC);
+		ASSERT_LE(0, src);
+		ASSERT_EQ(sizeof(buf), write(src, buf, sizeof(buf)));
+	}
 	ASSERT_EQ(0, wsp_setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &small,
 				    sizeof(small)));
 	ASSERT_EQ(0, wsp_setsockopt(self->s, SOL_SOCKET, SO_RCVBUF, &small,
 				    sizeof(small)));
-	/* The connect's FD_WRITE is in the record: reported at once. */
 	ASSERT_EQ(0, wsp_event_select(self->c, self->efd, WSP_FD_WRITE));
 	ASSERT_TRUE(wsp_eventfd_is_set(self->efd));
 	ASSERT_EQ(0, enum_fresh(self->c, self->efd, &a));
 	EXPECT_EQ(WSP_FD_WRITE, a.network_events);
 
-	memset(buf, 'w', sizeof(buf));
 	for (i = 0; i < 4096; i++) {
-		n = wsp_send(self->c, buf, sizeof(buf), 0);
+		n = send_by(how, self->c, src, src_w);
 		if (n < 0)
 			break;
 		sent += n;
@@ -1197,20 +1341,44 @@ TEST_F(notify, write_after_eagain_when_space_returns)
 	ASSERT_EQ(-EAGAIN, n) TH_LOG("sent %ld bytes without EAGAIN", sent);
 
 	/* Drain the peer until FD_WRITE is signalled. */
-	{
-		long end = now_ms() + WAIT_MS;
-
-		while (!wsp_eventfd_is_set(self->efd) && now_ms() < end) {
-			if (wsp_recv(self->s, buf, sizeof(buf),
-				     MSG_DONTWAIT) < 0)
-				poll1(self->s, POLLIN, 10);
-		}
+	end = now_ms() + WAIT_MS;
+	while (!wsp_eventfd_is_set(self->efd) && now_ms() < end) {
+		if (wsp_recv(self->s, buf, sizeof(buf), MSG_DONTWAIT) < 0)
+			poll1(self->s, POLLIN, 10);
 	}
 	for (i = 0; i < WSP_FD_MAX_EVENTS; i++)
 		err[i] = SENTINEL;
 	got = collect(self->c, self->efd, WSP_FD_WRITE, err);
 	EXPECT_EQ(WSP_FD_WRITE, got);
 	EXPECT_EQ(0, err[WSP_FD_WRITE_BIT]);
+}
+
+/* FD_WRITE comes back after a send failed with EAGAIN and space returned. */
+TEST_F(notify, write_after_eagain_when_space_returns)
+{
+	check_eagain_rearms_write(_metadata, self, BY_SEND);
+}
+
+/* write(2) is a send: its EAGAIN re-arms FD_WRITE too. */
+TEST_F(notify, write_syscall_eagain_rearms_write)
+{
+	check_eagain_rearms_write(_metadata, self, BY_WRITE);
+}
+
+TEST_F(notify, sendmsg_eagain_rearms_write)
+{
+	check_eagain_rearms_write(_metadata, self, BY_SENDMSG);
+}
+
+/* splice(2) from a pipe into the socket is a send. */
+TEST_F(notify, splice_to_socket_eagain_rearms_write)
+{
+	check_eagain_rearms_write(_metadata, self, BY_SPLICE_TO);
+}
+
+TEST_F(notify, sendfile_eagain_rearms_write)
+{
+	check_eagain_rearms_write(_metadata, self, BY_SENDFILE);
 }
 
 /* A successful send never re-arms FD_WRITE. */
