@@ -6,32 +6,37 @@
  * The code is written against the newer API; this header recreates it on
  * older kernels. Features are probed in module/Kbuild by grepping the
  * kernel's headers (WSP_HAVE_*), never by version number, because
- * distributions backport.
+ * distributions backport. The one probe used outside this header is
+ * WSP_HAVE_OPS_SENDPAGE: ops.c wraps ->sendpage where struct proto_ops
+ * still has it (it left in 6.5).
  */
 #ifndef _WSPSHARE_COMPAT_H
 #define _WSPSHARE_COMPAT_H
 
 #include <linux/eventfd.h>
-#include <linux/uaccess.h>
-#include <linux/uio.h>
-
-/* import_ubuf() arrived in 6.4 (import_single_range() left in 6.9). */
-#ifndef WSP_HAVE_IMPORT_UBUF
-static inline int import_ubuf(int rw, void __user *buf, size_t len,
-			      struct iov_iter *i)
-{
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
-	if (unlikely(!access_ok(buf, len)))
-		return -EFAULT;
-	iov_iter_ubuf(i, rw, buf, len);
-	return 0;
-}
-#endif
+#include <linux/file.h>
+#include <linux/net.h>
 
 /* eventfd_signal() lost its count argument in 6.8. */
 #ifndef WSP_HAVE_EVENTFD_SIGNAL_CTX_ONLY
 #define eventfd_signal(ctx) eventfd_signal((ctx), 1)
+#endif
+
+/* receive_fd() gained the user pointer to report the fd through in 6.8. */
+#ifndef WSP_HAVE_RECEIVE_FD_UFD
+#define receive_fd(file, ufd, o_flags) receive_fd((file), (o_flags))
+#endif
+
+/*
+ * proto_ops->accept takes a struct proto_accept_arg from 6.10 on, flags
+ * and kern before. ops.c's wrapper is written with these.
+ */
+#ifdef WSP_HAVE_PROTO_ACCEPT_ARG
+#define WSP_ACCEPT_PARAMS	struct proto_accept_arg *arg
+#define WSP_ACCEPT_ARGS		arg
+#else
+#define WSP_ACCEPT_PARAMS	int flags, bool kern
+#define WSP_ACCEPT_ARGS		flags, kern
 #endif
 
 #endif /* _WSPSHARE_COMPAT_H */

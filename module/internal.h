@@ -7,18 +7,18 @@
  *
  *   main.c        module init/exit, /dev/wspshare and its ioctls
  *   ioctl.c       the ioctl argument protocol, publishing new fds
- *   descriptor.c  descriptor files: fops, the descriptor ioctls
- *   socket.c      the socket object: lifetime, the real socket, data path
- *   sockopt.c     socket options
+ *   socket.c      the socket object: creation, lookup, lifetime
+ *   ops.c         the proto_ops copies and their wrappers
+ *   descriptor.c  the wspshare ioctls sent to a socket descriptor
  *   token.c       pending duplications
  *   notify.c      the registration, the event record, socket callbacks
  *   window.c      windows: message queues for async-select
  *   stats.c       live object counters (debugfs)
  *
- * Dependencies run one way: main.c and descriptor.c use socket.c,
- * notify.c, token.c, window.c and ioctl.c; token.c uses socket.c;
- * socket.c uses notify.c only to attach and detach it; notify.c uses
- * window.c; everything uses stats.c.
+ * Dependencies run one way: main.c uses socket.c, token.c, window.c and
+ * ioctl.c; socket.c uses ops.c and notify.c; ops.c uses socket.c's lookup,
+ * notify.c and descriptor.c; descriptor.c uses notify.c, token.c and
+ * ioctl.c; notify.c uses window.c; everything uses stats.c.
  */
 #ifndef _WSPSHARE_INTERNAL_H
 #define _WSPSHARE_INTERNAL_H
@@ -36,7 +36,7 @@
 #include "compat.h"
 
 #define WSP_MODULE_MAJOR	0
-#define WSP_MODULE_MINOR	2
+#define WSP_MODULE_MINOR	3
 
 struct socket;
 struct sock;
@@ -51,6 +51,8 @@ struct eventfd_ctx;
 /**
  * struct wsp_ioctl_call - one ioctl in progress
  * @file: the file the ioctl was sent to
+ * @priv: the object the ioctl is about (the socket object for a
+ *	descriptor's ioctls), set by whoever dispatches
  * @uarg: the user's argument pointer, for handlers that must hand a user
  *	address on to the socket layer
  * @usize: the size of the user's struct (from the ioctl number)
@@ -69,6 +71,7 @@ struct eventfd_ctx;
  */
 struct wsp_ioctl_call {
 	struct file *file;
+	void *priv;
 	void __user *uarg;
 	unsigned int usize;
 	int new_fd;
@@ -106,7 +109,7 @@ struct wsp_ioctl_op {
 		.run = (_run),						\
 	}
 
-long wsp_ioctl_dispatch(struct file *file, unsigned int cmd,
+long wsp_ioctl_dispatch(struct file *file, void *priv, unsigned int cmd,
 			unsigned long arg, const struct wsp_ioctl_op *ops,
 			size_t n_ops);
 bool wsp_ioctl_known(unsigned int cmd, const struct wsp_ioctl_op *ops,
@@ -142,18 +145,19 @@ typedef void (*wsp_sk_cb_t)(struct sock *sk);
  * @mask: the events the registration selects
  * @message: async-select's message number
  * @hwnd: async-select's window, as the registering process named it
- * @descriptor: the descriptor number registered through (wParam)
+ * @descriptor: the descriptor number registered through (wParam), or
+ *	%WSP_DESCRIPTOR_UNKNOWN for one inherited at accept
  * @pid: the registering process
  * @efile: event-select's eventfd file
  * @efd: its context, which is signalled
  * @window: async-select's window
  * @recorded: the record: events recorded and not yet enumerated
- * @errors: the record's Winsock error code per event
+ * @errors: the record's error per event, a positive errno or 0
  * @held: events reported and waiting for their re-enabling call
  * @connect_pending: a stream connect was started and has no outcome yet
  * @connected: the socket has (or had) a connection
  * @peer_closed: FD_CLOSE happened; @close_error is its error
- * @close_error: the Winsock error FD_CLOSE carried
+ * @close_error: the errno FD_CLOSE carried (0 for a graceful close)
  * @send_blocked: a send failed with would-block; FD_WRITE when space
  *	returns
  * @orig: the real socket's callbacks before they were hooked
@@ -183,67 +187,53 @@ struct wsp_notify {
 /* socket.c: the socket object. */
 
 /**
- * struct wsp_sock - one underlying socket, common to all its descriptors
- * @ref: one reference per descriptor and per pending duplication
- * @sock: the real kernel socket, created for the caller as socket(2) would
+ * struct wsp_sock - what wspshare keeps of one socket
+ * @sock: the real socket; its one file is what every descriptor refers to
  * @id: unique while the module is loaded (fdinfo, WSP_IOC_SOCKET_INFO)
- * @nonblocking: the socket's blocking mode, common to all descriptors;
- *	read with READ_ONCE(), written with WRITE_ONCE() under @notify.lock
- *	(a registration forces it on and forbids turning it off)
- * @descriptors: the number of descriptor files referring to the socket
  * @pending_duplicates: duplications made and not yet redeemed; protected
  *	by token.c's wsp_token_lock
  * @notify: the registration and the event record (notify.c)
  *
- * Everything else a socket has (options, connection state, queued data)
- * lives in @sock itself, which every descriptor reaches through here.
+ * It lives exactly as long as the socket: attached when the socket is
+ * created (or accepted), found through sk_user_data, freed by the release
+ * wrapper. Everything else a socket has (options, blocking mode,
+ * connection state, queued data) lives in @sock and its file.
  */
 struct wsp_sock {
-	refcount_t ref;
 	struct socket *sock;
 	u64 id;
-	bool nonblocking;
-	atomic_t descriptors;
 	unsigned int pending_duplicates;
 	struct wsp_notify notify;
 };
 
-struct wsp_sock *wsp_sock_create(int family, int type, int protocol,
-				 bool nonblocking);
-struct wsp_sock *wsp_sock_accept(struct wsp_sock *ws,
-				 struct wsp_sockaddr *peer, u64 descriptor);
-void wsp_sock_get(struct wsp_sock *ws);
-void wsp_sock_put(struct wsp_sock *ws);
-void wsp_sock_put_orphaned(struct wsp_sock *ws);
-void wsp_sock_params(const struct wsp_sock *ws, int *family, int *type,
-		     int *protocol);
-int wsp_sock_bind(struct wsp_sock *ws, const struct wsp_sockaddr *addr);
-int wsp_sock_connect(struct wsp_sock *ws, const struct wsp_sockaddr *addr);
-int wsp_sock_listen(struct wsp_sock *ws, int backlog);
-int wsp_sock_getname(struct wsp_sock *ws, struct wsp_sockaddr *addr,
-		     bool peer);
-int wsp_sock_shutdown(struct wsp_sock *ws, int how);
-ssize_t wsp_sock_send(struct wsp_sock *ws, struct iov_iter *from,
-		      unsigned int flags, const struct wsp_sockaddr *to);
-ssize_t wsp_sock_recv(struct wsp_sock *ws, struct iov_iter *to,
-		      unsigned int flags, struct wsp_sockaddr *from,
-		      unsigned int *out_flags);
-__poll_t wsp_sock_poll(struct wsp_sock *ws, struct file *file,
-		       poll_table *wait);
-long wsp_sock_ioctl(struct wsp_sock *ws, unsigned int cmd,
-		    unsigned long arg);
+int wsp_sock_create(int family, int type, int protocol, u32 wsp_flags,
+		    struct file **filep);
+struct wsp_sock *wsp_sock_of(struct socket *sock);
+int wsp_sock_accepted(struct socket *listener, struct socket *newsock,
+		      struct wsp_sock *nws);
+struct wsp_sock *wsp_sock_alloc(void);
+void wsp_sock_free(struct wsp_sock *ws);
+void wsp_sock_release(struct socket *sock);
 bool wsp_sock_is_nonblocking(const struct wsp_sock *ws);
+void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
+
+/* ops.c: the proto_ops copies. */
+int wsp_ops_adopt(struct socket *sock);
+
+/* descriptor.c: the wspshare ioctls of a descriptor. */
+long wsp_desc_ioctl(struct wsp_sock *ws, unsigned int cmd,
+		    void __user *uarg);
+bool wsp_desc_ioctl_known(unsigned int cmd);
 
 /* notify.c: the registration and the event record. */
 int wsp_notify_init(void);
-void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
-		       u64 descriptor);
+void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent);
 void wsp_notify_detach(struct wsp_sock *ws);
 int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 			    u64 descriptor);
 int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 			    u32 mask, u64 descriptor);
-int wsp_notify_enum(struct wsp_sock *ws, int eventfd, s32 *events,
+int wsp_notify_enum(struct wsp_sock *ws, int eventfd, u32 *events,
 		    s32 *errors);
 void wsp_notify_get(struct wsp_sock *ws, struct wsp_registration *reg);
 void wsp_notify_reenable(struct wsp_sock *ws, u32 events);
@@ -252,27 +242,16 @@ void wsp_notify_connect_start(struct wsp_sock *ws);
 void wsp_notify_connect_done(struct wsp_sock *ws, int err);
 int wsp_notify_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
 
-/* sockopt.c: socket options. */
-int wsp_sockopt_set(struct wsp_sock *ws, int level, int name,
-		    void __user *optval, unsigned int optlen);
-int wsp_sockopt_get(struct wsp_sock *ws, int level, int name,
-		    void __user *optval, u32 *optlen, u32 __user *uoptlen);
-
-/* descriptor.c: descriptor files. */
-long wsp_desc_publish(struct wsp_ioctl_call *call, struct wsp_sock *ws);
-bool wsp_desc_ioctl_known(unsigned int cmd);
-
 /* token.c: pending duplications. */
 int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 		     struct wsp_protocol_info *info);
-struct wsp_sock *wsp_token_redeem(const struct wsp_protocol_info *info);
+int wsp_token_redeem(const struct wsp_protocol_info *info, u32 wsp_flags);
 void wsp_token_cancel(u64 token_id);
 void wsp_token_exit(void);
 
 /* stats.c: live object counters. */
 enum wsp_stat {
 	WSP_STAT_SOCKETS,
-	WSP_STAT_DESCRIPTORS,
 	WSP_STAT_PENDING_DUPLICATES,
 	WSP_STAT_REGISTRATIONS,
 	WSP_STAT_WINDOWS,

@@ -96,6 +96,7 @@ int wsp_ioctl_check_writable(struct wsp_ioctl_call *call, const void *arg,
 /**
  * wsp_ioctl_dispatch() - run one ioctl from a dispatch table
  * @file: the file the ioctl was sent to, passed on to the handler
+ * @priv: the object the ioctl is about, passed on to the handler
  * @cmd: the ioctl number from user space
  * @arg: the user pointer to the argument struct
  * @ops: the dispatch table
@@ -108,13 +109,14 @@ int wsp_ioctl_check_writable(struct wsp_ioctl_call *call, const void *arg,
  * -E2BIG for a larger one with non-zero bytes the module does not know,
  * -EFAULT for an unusable pointer.
  */
-long wsp_ioctl_dispatch(struct file *file, unsigned int cmd,
+long wsp_ioctl_dispatch(struct file *file, void *priv, unsigned int cmd,
 			unsigned long arg, const struct wsp_ioctl_op *ops,
 			size_t n_ops)
 {
 	u64 buf[WSP_IOCTL_ARG_MAX / sizeof(u64)];
 	struct wsp_ioctl_call call = {
 		.file = file,
+		.priv = priv,
 		.uarg = (void __user *)arg,
 		.usize = _IOC_SIZE(cmd),
 		.new_fd = -1,

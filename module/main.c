@@ -4,11 +4,12 @@
  * ioctls sent to the device itself.
  *
  * Owns: the misc device, its file operations and its ioctls (version,
- * create a socket, redeem a duplication, create a window). An open /dev/wspshare holds no
- * state of its own: every object lives behind the file descriptors its
- * ioctls create. Each of those files pins the module through its fops'
- * owner, and each pending duplication holds a module reference, so the
- * module cannot be unloaded while any of them exists.
+ * create a socket, redeem a duplication, create a window). An open
+ * /dev/wspshare holds no state of its own: every object lives behind the
+ * file descriptors its ioctls create. Each wspshare socket holds a module
+ * reference (its proto_ops' owner is this module), each window file pins
+ * the module through its fops' owner, and each pending duplication holds
+ * one, so the module cannot be unloaded while any of them exists.
  *
  * Locking: none of its own.
  */
@@ -42,23 +43,18 @@ static long wsp_dev_socket(struct wsp_ioctl_call *call, void *arg)
 	err = wsp_ioctl_reserve_fd(call, a->flags);
 	if (err)
 		return err;
-	return wsp_desc_publish(call,
-		wsp_sock_create(a->family, a->type, a->protocol,
-				a->flags & WSP_SOCK_NONBLOCK));
+	return wsp_sock_create(a->family, a->type, a->protocol, a->flags,
+			       &call->new_file);
 }
 
 static long wsp_dev_redeem(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_redeem_args *a = arg;
-	int err;
 
 	if ((a->flags & ~WSP_FD_CLOEXEC) || a->__reserved)
 		return -EINVAL;
-	/* The descriptor number first: redeeming cannot be undone. */
-	err = wsp_ioctl_reserve_fd(call, a->flags);
-	if (err)
-		return err;
-	return wsp_desc_publish(call, wsp_token_redeem(&a->info));
+	/* Installs the descriptor itself: nothing is copied out after. */
+	return wsp_token_redeem(&a->info, a->flags);
 }
 
 static long wsp_dev_window(struct wsp_ioctl_call *call, void *arg)
@@ -97,7 +93,7 @@ static long wsp_dev_ioctl(struct file *file, unsigned int cmd,
 {
 	long ret;
 
-	ret = wsp_ioctl_dispatch(file, cmd, arg, wsp_dev_ops,
+	ret = wsp_ioctl_dispatch(file, NULL, cmd, arg, wsp_dev_ops,
 				 ARRAY_SIZE(wsp_dev_ops));
 	/* A socket's ioctl sent to the device: it is not a socket. */
 	if (ret == -ENOTTY && wsp_desc_ioctl_known(cmd))

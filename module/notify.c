@@ -9,7 +9,7 @@
  *   window, a message number); either ioctl, through any descriptor of the
  *   socket, replaces it whole (WSPEventSelect/WSPAsyncSelect);
  * - the record: the FD_* events recorded since they were last enumerated,
- *   with one Winsock error code per event (WSPEnumNetworkEvents);
+ *   with one error (a Linux errno) per event (WSPEnumNetworkEvents);
  * - the hold set: events reported to the registration and waiting for
  *   their re-enabling call (recv, accept, a send that would block);
  * - the connection facts the events derive from (connect pending,
@@ -30,11 +30,15 @@
  *   reach the object.
  * - wsp_notify.lock, a spinlock taken with _bh everywhere (callbacks run
  *   in softirq context, and in process context from release_sock()). It
- *   protects every field of struct wsp_notify and the socket's blocking
- *   mode whenever a registration is involved. Signalling the eventfd and
- *   posting to the window happen under it, so once a replacement has
- *   returned, the replaced target is never signalled again.
- * - the eventfd's and the window's own locks, innermost.
+ *   protects every field of struct wsp_notify, and orders changes of the
+ *   socket's blocking mode against registrations (a registration sets
+ *   O_NONBLOCK under it; WSP_IOC_SET_NONBLOCK checks for one under it).
+ *   Signalling the eventfd and posting to the window happen under it, so
+ *   once a replacement has returned, the replaced target is never
+ *   signalled again.
+ * - the eventfd's and the window's own locks, and the socket file's
+ *   f_lock (the blocking mode), innermost; f_lock is never taken in
+ *   softirq context.
  *
  * Under wsp_notify.lock nothing sleeps, nothing allocates, and the socket
  * is only read (no lock_sock()); its cost does not depend on how many
@@ -89,32 +93,6 @@ static wsp_sk_cb_t *wsp_sk_slot(struct sock *sk, enum wsp_cb cb)
 	}
 }
 
-/* The Winsock code an event carries for a Linux error. */
-static int wsp_wsa_error(int err)
-{
-	switch (err) {
-	case 0:
-		return 0;
-	case ECONNREFUSED:
-		return WSP_WSAECONNREFUSED;
-	case ETIMEDOUT:
-		return WSP_WSAETIMEDOUT;
-	case ENETUNREACH:
-		return WSP_WSAENETUNREACH;
-	case EHOSTUNREACH:
-		return WSP_WSAEHOSTUNREACH;
-	case ECONNRESET:
-	case EPIPE:
-	case ECONNABORTED:
-		return WSP_WSAECONNABORTED;
-	case ENOBUFS:
-	case ENOMEM:
-		return WSP_WSAENOBUFS;
-	default:
-		return WSP_WSAENETDOWN;
-	}
-}
-
 static bool wsp_is_stream(const struct sock *sk)
 {
 	return sk->sk_type == SOCK_STREAM;
@@ -151,7 +129,7 @@ static bool wsp_writable(struct sock *sk)
 }
 
 /*
- * Record event @bit with Winsock error @err and report it if selected.
+ * Record event @bit with error @err (a positive errno, or 0) and report it if selected.
  * The one place where events are recorded, reported and held.
  */
 static void wsp_event_locked(struct wsp_notify *n, int bit, int err)
@@ -166,6 +144,10 @@ static void wsp_event_locked(struct wsp_notify *n, int bit, int err)
 	n->errors[bit] = err;
 	if (!(n->mask & ev))
 		return;
+	/* Inherited at accept: no message until a descriptor is named. */
+	if (n->kind == WSP_REG_ASYNC &&
+	    n->descriptor == WSP_DESCRIPTOR_UNKNOWN)
+		return;
 	n->held |= ev;
 	switch (n->kind) {
 	case WSP_REG_EVENT:
@@ -175,8 +157,9 @@ static void wsp_event_locked(struct wsp_notify *n, int bit, int err)
 		msg = (struct wsp_message) {
 			.hwnd = n->hwnd,
 			.message = n->message,
+			.event = ev,
 			.wparam = n->descriptor,
-			.lparam = WSP_MAKESELECTREPLY(ev, err),
+			.error = err,
 		};
 		wsp_window_post(n->window, &msg);
 		break;
@@ -199,7 +182,7 @@ static void wsp_check_connect_locked(struct wsp_notify *n, struct sock *sk)
 	} else if (state == TCP_CLOSE) {
 		n->connect_pending = false;
 		err = READ_ONCE(sk->sk_err) ?: ECONNREFUSED;
-		wsp_event_locked(n, WSP_FD_CONNECT_BIT, wsp_wsa_error(err));
+		wsp_event_locked(n, WSP_FD_CONNECT_BIT, err);
 	}
 }
 
@@ -212,7 +195,7 @@ static void wsp_check_close_locked(struct wsp_notify *n, struct sock *sk)
 		return;
 	if (READ_ONCE(sk->sk_state) == TCP_CLOSE && err) {
 		n->peer_closed = true;
-		n->close_error = wsp_wsa_error(err);
+		n->close_error = err;
 	} else if (sock_flag(sk, SOCK_DONE)) {
 		n->peer_closed = true;
 		n->close_error = 0;
@@ -277,7 +260,7 @@ static void wsp_callback(struct sock *sk, enum wsp_cb cb,
 	struct wsp_sock *ws;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	ws = __locked_read_sk_user_data_with_flags(sk, 0);
+	ws = __locked_read_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
 	if (ws) {
 		chain = ws->notify.orig[cb];
 		spin_lock_bh(&ws->notify.lock);
@@ -317,12 +300,10 @@ static void wsp_sk_error_report(struct sock *sk)
  * @ws: the object, whose socket nobody else can reach yet
  * @parent: for an accepted socket, the listening socket's object, whose
  *	registration the new one inherits; else NULL
- * @descriptor: with @parent, the new descriptor's number (its wParam)
  *
  * Context: process context.
  */
-void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
-		       u64 descriptor)
+void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 {
 	struct wsp_notify *n = &ws->notify;
 	struct sock *sk = ws->sock->sk;
@@ -348,9 +329,10 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
 
 	/* An accepted socket: connected, writable, and registered as its
 	 * listener is (Winsock: same events, same window and message or
-	 * same event object; wParam is the new descriptor). The child's
-	 * callbacks may already run: take the listener's registration under
-	 * its lock, then install it under the child's.
+	 * same event object). Its descriptor is not known here: accept(2)
+	 * installs it after this returns; an async-select names it. The
+	 * child's callbacks may already run: take the listener's
+	 * registration under its lock, then install it under the child's.
 	 */
 	spin_lock_bh(&parent->notify.lock);
 	kind = parent->notify.kind;
@@ -379,8 +361,8 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent,
 	n->efd = refs.efd;
 	n->window = refs.window;
 	if (kind != WSP_REG_NONE) {
-		n->descriptor = descriptor;
-		WRITE_ONCE(ws->nonblocking, true);
+		n->descriptor = WSP_DESCRIPTOR_UNKNOWN;
+		wsp_sock_set_nonblocking(ws, true);
 		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
 	}
 	n->connected = true;
@@ -489,7 +471,7 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 
 	spin_lock_bh(&n->lock);
 	wsp_reg_take_locked(n, &old);
-	WRITE_ONCE(ws->nonblocking, true);
+	wsp_sock_set_nonblocking(ws, true);
 	n->held = 0;
 	if (mask) {
 		n->kind = WSP_REG_EVENT;
@@ -545,7 +527,7 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 
 	spin_lock_bh(&n->lock);
 	wsp_reg_take_locked(n, &old);
-	WRITE_ONCE(ws->nonblocking, true);
+	wsp_sock_set_nonblocking(ws, true);
 	n->held = 0;
 	if (mask) {
 		n->kind = WSP_REG_ASYNC;
@@ -611,7 +593,7 @@ static void wsp_eventfd_reset(struct file *file)
  * Return: 0, -EBADF for a closed fd, -EINVAL for a file that is not an
  * eventfd.
  */
-int wsp_notify_enum(struct wsp_sock *ws, int eventfd, s32 *events,
+int wsp_notify_enum(struct wsp_sock *ws, int eventfd, u32 *events,
 		    s32 *errors)
 {
 	struct wsp_notify *n = &ws->notify;
@@ -727,7 +709,7 @@ void wsp_notify_connect_done(struct wsp_sock *ws, int err)
 		if (err == -ENETUNREACH || err == -EHOSTUNREACH ||
 		    err == -ECONNREFUSED || err == -ETIMEDOUT)
 			wsp_event_locked(n, WSP_FD_CONNECT_BIT,
-					 wsp_wsa_error(-err));
+					 -err);
 	}
 	spin_unlock_bh(&n->lock);
 }
@@ -750,7 +732,7 @@ int wsp_notify_set_nonblocking(struct wsp_sock *ws, bool nonblocking)
 	if (!nonblocking && n->kind != WSP_REG_NONE && n->mask)
 		ret = -EINVAL;
 	else
-		WRITE_ONCE(ws->nonblocking, nonblocking);
+		wsp_sock_set_nonblocking(ws, nonblocking);
 	spin_unlock_bh(&n->lock);
 	return ret;
 }

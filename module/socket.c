@@ -1,385 +1,239 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * socket.c - the socket object: one per underlying socket, whatever the
- * number of its descriptors.
+ * socket.c - the socket object: what wspshare keeps of one real socket.
  *
- * Owns: struct wsp_sock's lifetime, the real kernel socket inside it, and
- * the data path (bind, listen, connect, accept, send, receive, shutdown,
- * names, poll, FIONREAD/SIOCATMARK). The data path tells notify.c what
- * the event rules need: a receive re-enables FD_READ and FD_OOB, an accept
- * FD_ACCEPT, a send that would block FD_WRITE, and when a connect starts
- * and returns.
+ * Owns: struct wsp_sock's lifetime and the making of wspshare sockets. A
+ * wspshare socket is a real socket with its one file (socket_file_ops,
+ * S_ISSOCK): every descriptor of it, however made (WSP_IOC_SOCKET,
+ * redemption, dup(2), fork, SCM_RIGHTS, pidfd_getfd(2)), refers to that
+ * file, and the kernel's own system calls and security hooks act on it.
+ * The module keeps only what Linux lacks, in a struct wsp_sock attached to
+ * the socket:
  *
- * The real socket is created as socket(2) would create it for the caller
- * (sock_create(): the caller's network namespace, credentials, LSM policy)
- * and released, in process context, when the last reference goes: each
- * descriptor file and each pending duplication holds one. An operation in
- * progress holds its descriptor's file, so the socket outlives it.
+ * - at creation (wsp_sock_create(): sock_create() for the caller, as
+ *   socket(2) does, then the module's proto_ops, then the file);
+ * - at accept (the accept wrapper calls wsp_sock_accepted() for the new
+ *   socket, which inherits the listener's ops from the core);
+ * - until the release wrapper calls wsp_sock_release(), when the file's
+ *   last reference goes.
  *
- * Locking: the object adds none. The real socket serialises its own
- * operations (lock_sock), exactly as for a socket shared by threads;
- * @nonblocking is a single flag read with READ_ONCE and written by
- * notify.c under its lock; the reference count is a refcount_t.
+ * It is found through sk_user_data (tagged SK_USER_DATA_NOCOPY, so that a
+ * socket cloned from a listener starts without it), written only under
+ * sk_callback_lock by notify.c.
+ *
+ * Locking: the object adds none. Its fields are set before the socket is
+ * reachable and never change, except the registration (notify.c's lock)
+ * and @pending_duplicates (token.c's lock). The blocking mode is the
+ * file's O_NONBLOCK, changed under the file's f_lock as fcntl(2) does.
  */
 #include <linux/atomic.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
-#include <linux/sockios.h>
-#include <net/net_namespace.h>
 #include <net/sock.h>
 
 #include "internal.h"
 
 static atomic64_t wsp_sock_next_id = ATOMIC64_INIT(0);
 
-/*
- * Wrap a real socket and hook it; takes over @sock, which is released on
- * failure. @parent and @descriptor: see wsp_notify_attach().
+/**
+ * wsp_sock_alloc() - allocate a socket object, not yet attached
+ *
+ * Context: process context.
+ * Return: the object, or NULL.
  */
-static struct wsp_sock *wsp_sock_wrap(struct socket *sock, bool nonblocking,
-				      struct wsp_sock *parent, u64 descriptor)
+struct wsp_sock *wsp_sock_alloc(void)
 {
-	struct wsp_sock *ws;
+	struct wsp_sock *ws = kzalloc(sizeof(*ws), GFP_KERNEL_ACCOUNT);
 
-	ws = kzalloc(sizeof(*ws), GFP_KERNEL_ACCOUNT);
-	if (!ws) {
-		sock_release(sock);
-		return ERR_PTR(-ENOMEM);
-	}
-	refcount_set(&ws->ref, 1);
-	ws->sock = sock;
-	ws->id = atomic64_inc_return(&wsp_sock_next_id);
-	ws->nonblocking = nonblocking;
-	wsp_stat_inc(WSP_STAT_SOCKETS);
-	wsp_notify_attach(ws, parent, descriptor);
+	if (ws)
+		ws->id = atomic64_inc_return(&wsp_sock_next_id);
 	return ws;
 }
 
 /**
- * wsp_sock_create() - create a socket object and its real socket
- * @family: AF_INET or AF_INET6
- * @type: SOCK_STREAM or SOCK_DGRAM
- * @protocol: 0, or the type's own protocol (TCP or UDP)
- * @nonblocking: the initial blocking mode
- *
- * Context: process context; the socket is created for current.
- * Return: the object with one reference, or an ERR_PTR: -EAFNOSUPPORT,
- * -ESOCKTNOSUPPORT, -EPROTONOSUPPORT for what wspshare does not offer,
- * or what sock_create() returns.
- */
-struct wsp_sock *wsp_sock_create(int family, int type, int protocol,
-				 bool nonblocking)
-{
-	struct socket *sock;
-	int err;
-
-	if (family != AF_INET && family != AF_INET6)
-		return ERR_PTR(-EAFNOSUPPORT);
-	if (type != SOCK_STREAM && type != SOCK_DGRAM)
-		return ERR_PTR(-ESOCKTNOSUPPORT);
-	if (protocol &&
-	    protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
-		return ERR_PTR(-EPROTONOSUPPORT);
-
-	err = sock_create(family, type, protocol, &sock);
-	if (err)
-		return ERR_PTR(err);
-	return wsp_sock_wrap(sock, nonblocking, NULL, 0);
-}
-
-/**
- * wsp_sock_get() - take a reference on a socket object
- * @ws: the object; the caller already holds a reference
+ * wsp_sock_free() - free a socket object that was never attached
+ * @ws: the object, or NULL
  *
  * Context: any.
  */
-void wsp_sock_get(struct wsp_sock *ws)
+void wsp_sock_free(struct wsp_sock *ws)
 {
-	refcount_inc(&ws->ref);
+	kfree(ws);
+}
+
+static void wsp_sock_attach(struct wsp_sock *ws, struct socket *sock,
+			    struct wsp_sock *parent)
+{
+	ws->sock = sock;
+	wsp_stat_inc(WSP_STAT_SOCKETS);
+	wsp_notify_attach(ws, parent);
 }
 
 /**
- * wsp_sock_put() - drop a reference; the last one releases the socket
- * @ws: the object
+ * wsp_sock_create() - create a wspshare socket and its file
+ * @family: AF_INET or AF_INET6
+ * @type: SOCK_STREAM or SOCK_DGRAM
+ * @protocol: 0, or the type's own protocol (TCP or UDP)
+ * @wsp_flags: %WSP_SOCK_NONBLOCK for a non-blocking socket
+ * @filep: out: the socket's file, with the caller's reference
  *
- * Releasing may block (SO_LINGER), as close(2) of a socket does.
+ * The socket is created as socket(2) creates it for the caller
+ * (sock_create(): the caller's network namespace and credentials, and the
+ * security hooks of socket creation), then given the module's proto_ops
+ * and its file.
+ *
+ * Context: process context.
+ * Return: 0; -EAFNOSUPPORT, -ESOCKTNOSUPPORT, -EPROTONOSUPPORT for what
+ * wspshare does not offer; -ENOMEM; or what sock_create() returns.
+ */
+int wsp_sock_create(int family, int type, int protocol, u32 wsp_flags,
+		    struct file **filep)
+{
+	struct socket *sock;
+	struct wsp_sock *ws;
+	struct file *file;
+	int err;
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
+	if (protocol &&
+	    protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+		return -EPROTONOSUPPORT;
+
+	ws = wsp_sock_alloc();
+	if (!ws)
+		return -ENOMEM;
+	err = sock_create(family, type, protocol, &sock);
+	if (err)
+		goto free;
+	err = wsp_ops_adopt(sock);
+	if (err) {
+		sock_release(sock);
+		goto free;
+	}
+	/* From here the release wrapper undoes everything. */
+	wsp_sock_attach(ws, sock, NULL);
+
+	file = sock_alloc_file(sock, wsp_flags & WSP_SOCK_NONBLOCK ?
+				     O_NONBLOCK : 0, NULL);
+	if (IS_ERR(file))
+		return PTR_ERR(file);	/* it released the socket */
+	*filep = file;
+	return 0;
+
+free:
+	wsp_sock_free(ws);
+	return err;
+}
+
+/**
+ * wsp_sock_of() - the socket object of a wspshare socket
+ * @sock: a socket whose ops are the module's
+ *
+ * Context: process context, with a reference on @sock's file or from a
+ * proto_ops call on @sock (either keeps the object alive).
+ * Return: the object, or NULL for a socket with none (an accept that
+ * failed before the new socket was attached).
+ */
+struct wsp_sock *wsp_sock_of(struct socket *sock)
+{
+	struct wsp_sock *ws = NULL;
+	struct sock *sk = sock->sk;
+
+	if (sk) {
+		rcu_read_lock();
+		ws = __rcu_dereference_sk_user_data_with_flags(sk,
+							SK_USER_DATA_NOCOPY);
+		rcu_read_unlock();
+	}
+	return ws;
+}
+
+/**
+ * wsp_sock_accepted() - attach the object of a newly accepted socket
+ * @listener: the listening socket
+ * @newsock: the socket its accept returned, which has the module's ops
+ * @nws: an object from wsp_sock_alloc(), taken over
+ *
+ * The new socket inherits the listener's registration and blocking mode
+ * (Winsock: an accepted socket has the listening socket's properties).
+ *
+ * Context: process context, inside the accept wrapper.
+ * Return: 0, or -EINVAL for a listener wspshare does not know.
+ */
+int wsp_sock_accepted(struct socket *listener, struct socket *newsock,
+		      struct wsp_sock *nws)
+{
+	struct wsp_sock *ws = wsp_sock_of(listener);
+
+	if (WARN_ON_ONCE(!ws)) {
+		wsp_sock_free(nws);
+		return -EINVAL;
+	}
+	wsp_sock_attach(nws, newsock, ws);
+	if (wsp_sock_is_nonblocking(ws))
+		wsp_sock_set_nonblocking(nws, true);
+	return 0;
+}
+
+/**
+ * wsp_sock_release() - detach and free the object of a socket going away
+ * @sock: the socket, from the release wrapper, before the protocol's
+ *	release
  *
  * Context: process context.
  */
-void wsp_sock_put(struct wsp_sock *ws)
+void wsp_sock_release(struct socket *sock)
 {
-	if (!refcount_dec_and_test(&ws->ref))
+	struct wsp_sock *ws = wsp_sock_of(sock);
+
+	if (!ws)
 		return;
 	wsp_notify_detach(ws);
-	sock_release(ws->sock);
 	kfree(ws);
 	wsp_stat_dec(WSP_STAT_SOCKETS);
 }
 
 /**
- * wsp_sock_put_orphaned() - drop a reference nobody's close stands behind
+ * wsp_sock_is_nonblocking() - the socket's blocking mode
  * @ws: the object
- *
- * For the reference of a duplication whose target exited unredeemed. If
- * it is the last, the socket is closed as an exiting process's sockets
- * are (inet_release() skips SO_LINGER for them): gracefully, in the
- * background, never waiting in the caller (a workqueue).
- *
- * Context: process context.
- */
-void wsp_sock_put_orphaned(struct wsp_sock *ws)
-{
-	struct sock *sk = ws->sock->sk;
-
-	if (refcount_dec_not_one(&ws->ref))
-		return;
-	lock_sock(sk);
-	sock_reset_flag(sk, SOCK_LINGER);
-	release_sock(sk);
-	wsp_sock_put(ws);
-}
-
-/**
- * wsp_sock_params() - the family, type and protocol of a socket
- * @ws: the object
- * @family: out
- * @type: out
- * @protocol: out
  *
  * Context: any.
+ * Return: true if the socket's file is O_NONBLOCK.
  */
-void wsp_sock_params(const struct wsp_sock *ws, int *family, int *type,
-		     int *protocol)
-{
-	const struct sock *sk = ws->sock->sk;
-
-	*family = sk->sk_family;
-	*type = sk->sk_type;
-	*protocol = sk->sk_protocol;
-}
-
 bool wsp_sock_is_nonblocking(const struct wsp_sock *ws)
 {
-	return READ_ONCE(ws->nonblocking);
-}
+	struct file *file = READ_ONCE(ws->sock->file);
 
-/* Validate an address from user space; copy it to a sockaddr_storage. */
-static int wsp_addr_in(const struct wsp_sockaddr *addr,
-		       struct sockaddr_storage *ss)
-{
-	BUILD_BUG_ON(sizeof(*ss) != WSP_SOCKADDR_MAX);
-	if (addr->__reserved || addr->len > sizeof(*ss))
-		return -EINVAL;
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, addr->data, addr->len);
-	return 0;
-}
-
-static void wsp_addr_out(struct wsp_sockaddr *addr,
-			 const struct sockaddr_storage *ss, int len)
-{
-	memset(addr, 0, sizeof(*addr));
-	addr->len = clamp(len, 0, (int)sizeof(*ss));
-	memcpy(addr->data, ss, addr->len);
-}
-
-int wsp_sock_bind(struct wsp_sock *ws, const struct wsp_sockaddr *addr)
-{
-	struct sockaddr_storage ss;
-	int err;
-
-	err = wsp_addr_in(addr, &ss);
-	if (err)
-		return err;
-	return kernel_bind(ws->sock, (struct sockaddr *)&ss, addr->len);
-}
-
-/*
- * Connect; a non-blocking socket returns -EINPROGRESS at once, a blocking
- * one sleeps interruptibly for at most SO_SNDTIMEO.
- */
-int wsp_sock_connect(struct wsp_sock *ws, const struct wsp_sockaddr *addr)
-{
-	struct sockaddr_storage ss;
-	int err;
-
-	err = wsp_addr_in(addr, &ss);
-	if (err)
-		return err;
-	wsp_notify_connect_start(ws);
-	err = kernel_connect(ws->sock, (struct sockaddr *)&ss, addr->len,
-			     wsp_sock_is_nonblocking(ws) ? O_NONBLOCK : 0);
-	wsp_notify_connect_done(ws, err);
-	return err;
-}
-
-int wsp_sock_listen(struct wsp_sock *ws, int backlog)
-{
-	int somaxconn = READ_ONCE(sock_net(ws->sock->sk)->core.sysctl_somaxconn);
-
-	/* As listen(2): a negative or huge backlog means somaxconn. */
-	if ((unsigned int)backlog > somaxconn)
-		backlog = somaxconn;
-	return kernel_listen(ws->sock, backlog);
+	return file && (READ_ONCE(file->f_flags) & O_NONBLOCK);
 }
 
 /**
- * wsp_sock_accept() - accept a connection as a new socket object
- * @ws: the listening socket
- * @peer: out: the peer's address
- * @descriptor: the number the new socket's descriptor will have
+ * wsp_sock_set_nonblocking() - set the socket's blocking mode
+ * @ws: the object
+ * @nonblocking: the mode
  *
- * The new socket inherits the listener's blocking mode and registration
- * (Winsock: an accepted socket has the listening socket's properties).
- * Accepting re-enables FD_ACCEPT, whatever the outcome.
+ * The mode is the file's O_NONBLOCK, which every descriptor shares;
+ * changed under f_lock as setfl() does.
  *
- * Context: process context; sleeps unless the socket is non-blocking.
- * Return: the new object with one reference, or an ERR_PTR.
+ * Context: any but hard interrupt; f_lock nests inside notify.c's lock.
  */
-struct wsp_sock *wsp_sock_accept(struct wsp_sock *ws,
-				 struct wsp_sockaddr *peer, u64 descriptor)
+void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking)
 {
-	bool nonblocking = wsp_sock_is_nonblocking(ws);
-	struct sockaddr_storage ss;
-	struct socket *newsock;
-	struct wsp_sock *nws;
-	int err, len;
+	struct file *file = ws->sock->file;
 
-	err = kernel_accept(ws->sock, &newsock, nonblocking ? O_NONBLOCK : 0);
-	if (err) {
-		wsp_notify_reenable(ws, WSP_FD_ACCEPT);
-		return ERR_PTR(err);
-	}
-
-	len = kernel_getpeername(newsock, (struct sockaddr *)&ss);
-	if (len < 0)
-		len = 0;	/* reset already: the caller learns it on use */
-	wsp_addr_out(peer, &ss, len);
-	nws = wsp_sock_wrap(newsock, nonblocking, ws, descriptor);
-	wsp_notify_reenable(ws, WSP_FD_ACCEPT);
-	return nws;
-}
-
-int wsp_sock_getname(struct wsp_sock *ws, struct wsp_sockaddr *addr,
-		     bool peer)
-{
-	struct sockaddr_storage ss;
-	int len;
-
-	len = peer ? kernel_getpeername(ws->sock, (struct sockaddr *)&ss) :
-		     kernel_getsockname(ws->sock, (struct sockaddr *)&ss);
-	if (len < 0)
-		return len;
-	wsp_addr_out(addr, &ss, len);
-	return 0;
-}
-
-int wsp_sock_shutdown(struct wsp_sock *ws, int how)
-{
-	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
-		return -EINVAL;
-	return kernel_sock_shutdown(ws->sock, how);
-}
-
-/**
- * wsp_sock_send() - send through the real socket
- * @ws: the socket
- * @from: the data
- * @flags: MSG_* flags from the caller, already checked
- * @to: the destination, or NULL (or a zero length) for the connected peer
- *
- * SIGPIPE is never raised (Winsock has none); a non-blocking socket does
- * not wait.
- *
- * Context: process context.
- * Return: the bytes sent, or -errno.
- */
-ssize_t wsp_sock_send(struct wsp_sock *ws, struct iov_iter *from,
-		      unsigned int flags, const struct wsp_sockaddr *to)
-{
-	struct sockaddr_storage ss;
-	struct msghdr msg = {
-		.msg_flags = flags | MSG_NOSIGNAL,
-		.msg_iter = *from,
-	};
-	int err;
-
-	if (wsp_sock_is_nonblocking(ws))
-		msg.msg_flags |= MSG_DONTWAIT;
-	if (to && to->len) {
-		err = wsp_addr_in(to, &ss);
-		if (err)
-			return err;
-		msg.msg_name = &ss;
-		msg.msg_namelen = to->len;
-	}
-	err = sock_sendmsg(ws->sock, &msg);
-	*from = msg.msg_iter;
-	if (err == -EAGAIN)
-		wsp_notify_send_blocked(ws);
-	return err;
-}
-
-/**
- * wsp_sock_recv() - receive from the real socket
- * @ws: the socket
- * @to: where the data goes
- * @flags: MSG_* flags from the caller, already checked
- * @from: out, if not NULL: the source address (length 0 if none)
- * @out_flags: out, if not NULL: the result's MSG_* flags (MSG_TRUNC...)
- *
- * Every receive, also a failed one and a peek, re-enables FD_READ and
- * FD_OOB.
- *
- * Context: process context; sleeps for at most SO_RCVTIMEO unless the
- * socket is non-blocking or @flags has MSG_DONTWAIT.
- * Return: the bytes received (0 at end of stream), or -errno.
- */
-ssize_t wsp_sock_recv(struct wsp_sock *ws, struct iov_iter *to,
-		      unsigned int flags, struct wsp_sockaddr *from,
-		      unsigned int *out_flags)
-{
-	struct sockaddr_storage ss;
-	struct msghdr msg = {
-		.msg_name = from ? &ss : NULL,
-		.msg_iter = *to,
-	};
-	int ret;
-
-	if (wsp_sock_is_nonblocking(ws))
-		flags |= MSG_DONTWAIT;
-	ret = sock_recvmsg(ws->sock, &msg, flags);
-	wsp_notify_reenable(ws, WSP_FD_READ | WSP_FD_OOB);
-	if (ret < 0)
-		return ret;
-	if (from)
-		wsp_addr_out(from, &ss, msg.msg_namelen);
-	if (out_flags)
-		*out_flags = msg.msg_flags;
-	*to = msg.msg_iter;
-	return ret;
-}
-
-/*
- * The real socket's readiness. The poll table entry is keyed to the
- * descriptor's file but waits on the socket's queue; that is safe because
- * the socket outlives every descriptor (each holds a reference).
- */
-__poll_t wsp_sock_poll(struct wsp_sock *ws, struct file *file,
-		       poll_table *wait)
-{
-	struct socket *sock = ws->sock;
-
-	return READ_ONCE(sock->ops)->poll(file, sock, wait);
-}
-
-/* FIONREAD (SIOCINQ) and SIOCATMARK, answered by the protocol. */
-long wsp_sock_ioctl(struct wsp_sock *ws, unsigned int cmd, unsigned long arg)
-{
-	struct socket *sock = ws->sock;
-	long ret;
-
-	ret = READ_ONCE(sock->ops)->ioctl(sock, cmd, arg);
-	return ret == -ENOIOCTLCMD ? -ENOTTY : ret;
+	if (!file)
+		return;
+	spin_lock(&file->f_lock);
+	if (nonblocking)
+		file->f_flags |= O_NONBLOCK;
+	else
+		file->f_flags &= ~O_NONBLOCK;
+	spin_unlock(&file->f_lock);
 }

@@ -3,8 +3,8 @@
  * stats.c - live object counters, for tests and for anyone chasing a leak.
  *
  * Owns: one counter per kind of object the module holds on behalf of user
- * space (sockets, descriptors, pending duplications, registrations,
- * windows) and their debugfs
+ * space (socket objects, pending duplications, registrations, windows)
+ * and their debugfs
  * file, /sys/kernel/debug/wspshare/counters, one "name: value" per line.
  * Every test run ends by checking they are back to zero.
  *
@@ -21,7 +21,6 @@ static struct dentry *wsp_debugfs_dir;
 
 static const char *const wsp_stat_names[WSP_STAT_COUNT] = {
 	[WSP_STAT_SOCKETS]		= "sockets",
-	[WSP_STAT_DESCRIPTORS]		= "descriptors",
 	[WSP_STAT_PENDING_DUPLICATES]	= "pending_duplicates",
 	[WSP_STAT_REGISTRATIONS]	= "registrations",
 	[WSP_STAT_WINDOWS]		= "windows",

@@ -5,10 +5,12 @@
  * Owns: the tokens made by WSP_IOC_DUPLICATE and taken by WSP_IOC_REDEEM.
  * A token names one socket and one target process (its thread group,
  * held as a struct pid so that a recycled pid number never matches). It
- * holds a reference on the socket, not on the source descriptor, and one
- * on the module. It ends when the target redeems it (once), or when the
- * target exits: a wait entry on the target's pid (the queue pidfds poll)
- * wakes the reaper, which frees the tokens of exited processes.
+ * holds a reference on the socket's file (not on the source descriptor,
+ * which may be closed), and one on the module. It ends when the target
+ * redeems it (once: the file is installed in the target with receive_fd(),
+ * as SCM_RIGHTS does, security hook included), or when the target exits:
+ * a wait entry on the target's pid (the queue pidfds poll) wakes the
+ * reaper, which drops the tokens of exited processes.
  *
  * Locking: wsp_token_lock (a mutex) protects the token table and every
  * socket's pending_duplicates count. It is never held while a socket is
@@ -17,6 +19,7 @@
  * token is unlinked from that queue (remove_wait_queue(), which takes the
  * same lock) before it is freed.
  */
+#include <linux/file.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -27,23 +30,28 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <net/sock.h>
 
 #include "internal.h"
 
 /**
  * struct wsp_token - one pending duplication
- * @ws: the socket; the token holds a reference
+ * @ws: the socket's object, alive as long as @file
+ * @file: the socket's file; the token holds a reference
  * @target: the process that may redeem; the token holds a reference
  * @secret: random; must match on redemption
  * @id: the token's index in wsp_tokens
+ * @redeeming: a redemption is installing the file; others must not
  * @exit_wait: on @target's wait_pidfd queue, to learn of its exit
  * @reap_node: on the reaper's private list while being freed
  */
 struct wsp_token {
 	struct wsp_sock *ws;
+	struct file *file;
 	struct pid *target;
 	u64 secret;
 	u32 id;
+	bool redeeming;
 	wait_queue_entry_t exit_wait;
 	struct list_head reap_node;
 };
@@ -92,14 +100,31 @@ static void wsp_token_unlink(struct wsp_token *tok)
 	wsp_stat_dec(WSP_STAT_PENDING_DUPLICATES);
 }
 
-/* Free an unlinked token; drops its socket reference unless @keep_sock. */
-static void wsp_token_free(struct wsp_token *tok, bool keep_sock)
+/* Free an unlinked token and drop its references. */
+static void wsp_token_free(struct wsp_token *tok)
 {
-	if (!keep_sock)
-		wsp_sock_put(tok->ws);
+	fput(tok->file);
 	put_pid(tok->target);
 	kfree(tok);
 	module_put(THIS_MODULE);
+}
+
+/*
+ * The target exited: the token's reference goes as an exiting process's
+ * close does. If it is the socket's last, nobody can take another (no
+ * descriptor exists), and the socket must not linger in the reaper: an
+ * exiting process's close does not linger either.
+ */
+static void wsp_token_free_orphaned(struct wsp_token *tok)
+{
+	struct sock *sk = tok->ws->sock->sk;
+
+	if (file_count(tok->file) == 1) {
+		lock_sock(sk);
+		sock_reset_flag(sk, SOCK_LINGER);
+		release_sock(sk);
+	}
+	wsp_token_free(tok);
 }
 
 static void wsp_token_reap(struct work_struct *work)
@@ -110,27 +135,20 @@ static void wsp_token_reap(struct work_struct *work)
 
 	mutex_lock(&wsp_token_lock);
 	xa_for_each(&wsp_tokens, id, tok) {
-		if (wsp_target_exited(tok->target)) {
+		if (!tok->redeeming && wsp_target_exited(tok->target)) {
 			wsp_token_unlink(tok);
 			list_add(&tok->reap_node, &dead);
 		}
 	}
 	mutex_unlock(&wsp_token_lock);
 
-	/*
-	 * The target exited: its socket reference goes as an exiting
-	 * process's close does, without lingering, so that one socket
-	 * cannot hold up the reaper.
-	 */
-	list_for_each_entry_safe(tok, next, &dead, reap_node) {
-		wsp_sock_put_orphaned(tok->ws);
-		wsp_token_free(tok, true);
-	}
+	list_for_each_entry_safe(tok, next, &dead, reap_node)
+		wsp_token_free_orphaned(tok);
 }
 
 /**
  * wsp_token_create() - make a pending duplication of a socket
- * @ws: the socket; the caller holds a reference (its descriptor's)
+ * @ws: the socket's object; the caller holds its file (a descriptor's)
  * @pid: the target process id in the caller's pid namespace
  * @info: out: the record the target redeems
  *
@@ -163,6 +181,7 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 		goto put_target;
 	}
 	tok->ws = ws;
+	tok->file = ws->sock->file;
 	tok->target = target;
 	get_random_bytes(&tok->secret, sizeof(tok->secret));
 	init_waitqueue_func_entry(&tok->exit_wait, wsp_token_target_woke);
@@ -177,13 +196,15 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 	if (err)
 		goto unlock;
 	ws->pending_duplicates++;
-	wsp_sock_get(ws);
+	get_file(tok->file);
 	__module_get(THIS_MODULE);
 	wsp_stat_inc(WSP_STAT_PENDING_DUPLICATES);
 	add_wait_queue(&target->wait_pidfd, &tok->exit_wait);
 
 	memset(info, 0, sizeof(*info));
-	wsp_sock_params(ws, &info->family, &info->type, &info->protocol);
+	info->family = ws->sock->sk->sk_family;
+	info->type = ws->sock->sk->sk_type;
+	info->protocol = ws->sock->sk->sk_protocol;
 	info->token_id = tok->id;
 	info->token_secret = tok->secret;
 	mutex_unlock(&wsp_token_lock);
@@ -204,49 +225,67 @@ put_target:
 /**
  * wsp_token_redeem() - take a pending duplication
  * @info: the record from wsp_token_create(), as the target received it
+ * @wsp_flags: %WSP_FD_CLOEXEC for a close-on-exec descriptor
+ *
+ * Installs the socket's file in the caller, as SCM_RIGHTS would
+ * (receive_fd(): the security hook of receiving a file, the socket's
+ * cgroup data); the token ends only if that succeeds.
  *
  * Context: process context; current must be (in) the target process.
- * Return: the socket, with the token's reference now the caller's; or
- * ERR_PTR(-ENOENT) for an unknown, already redeemed or forged token,
- * ERR_PTR(-EPERM) when current is not the target, ERR_PTR(-EINVAL) when
- * the family, type or protocol are not the socket's. On error the token
- * stays as it was.
+ * Return: the new descriptor; -ENOENT for an unknown, already redeemed
+ * (or being redeemed) or forged token, -EPERM when current is not the
+ * target, -EINVAL when the family, type or protocol are not the socket's,
+ * or what receive_fd() returns (-EMFILE...). On error the token stays as
+ * it was.
  */
-struct wsp_sock *wsp_token_redeem(const struct wsp_protocol_info *info)
+int wsp_token_redeem(const struct wsp_protocol_info *info, u32 wsp_flags)
 {
-	struct wsp_sock *ws = ERR_PTR(-ENOENT);
-	int family, type, protocol;
 	struct wsp_token *tok;
+	struct sock *sk;
+	int fd;
 
 	if (info->__reserved)
-		return ERR_PTR(-EINVAL);
+		return -EINVAL;
 	if (info->token_id > U32_MAX)
-		return ERR_PTR(-ENOENT);
+		return -ENOENT;
 
 	mutex_lock(&wsp_token_lock);
 	tok = xa_load(&wsp_tokens, info->token_id);
-	if (!tok || tok->secret != info->token_secret)
+	if (!tok || tok->redeeming || tok->secret != info->token_secret) {
+		fd = -ENOENT;
 		goto unlock;
+	}
 	if (tok->target != task_tgid(current)) {
-		ws = ERR_PTR(-EPERM);
+		fd = -EPERM;
 		goto unlock;
 	}
-	wsp_sock_params(tok->ws, &family, &type, &protocol);
-	if (info->family != family || info->type != type ||
-	    info->protocol != protocol) {
-		ws = ERR_PTR(-EINVAL);
+	sk = tok->ws->sock->sk;
+	if (info->family != sk->sk_family || info->type != sk->sk_type ||
+	    info->protocol != sk->sk_protocol) {
+		fd = -EINVAL;
 		goto unlock;
 	}
-	ws = tok->ws;
-	wsp_token_unlink(tok);
+	tok->redeeming = true;
 	mutex_unlock(&wsp_token_lock);
 
-	wsp_token_free(tok, true);
-	return ws;
+	fd = receive_fd(tok->file, NULL,
+			wsp_flags & WSP_FD_CLOEXEC ? O_CLOEXEC : 0);
+
+	mutex_lock(&wsp_token_lock);
+	tok->redeeming = false;
+	if (fd < 0) {
+		/* The target is running this: it has not exited. */
+		mutex_unlock(&wsp_token_lock);
+		return fd;
+	}
+	wsp_token_unlink(tok);
+	mutex_unlock(&wsp_token_lock);
+	wsp_token_free(tok);
+	return fd;
 
 unlock:
 	mutex_unlock(&wsp_token_lock);
-	return ws;
+	return fd;
 }
 
 /**
@@ -264,12 +303,14 @@ void wsp_token_cancel(u64 token_id)
 
 	mutex_lock(&wsp_token_lock);
 	tok = xa_load(&wsp_tokens, token_id);
+	if (tok && tok->redeeming)
+		tok = NULL;	/* its target holds the record: not ours */
 	if (tok)
 		wsp_token_unlink(tok);
 	mutex_unlock(&wsp_token_lock);
 
 	if (tok)
-		wsp_token_free(tok, false);
+		wsp_token_free(tok);
 }
 
 /**

@@ -262,8 +262,8 @@ static long wsp_window_ioctl(struct file *file, unsigned int cmd,
 {
 	long ret;
 
-	ret = wsp_ioctl_dispatch(file, cmd, arg, wsp_window_ops,
-				 ARRAY_SIZE(wsp_window_ops));
+	ret = wsp_ioctl_dispatch(file, file->private_data, cmd, arg,
+				 wsp_window_ops, ARRAY_SIZE(wsp_window_ops));
 	/* A socket's ioctl sent to a window: it is not a socket. */
 	if (ret == -ENOTTY && wsp_desc_ioctl_known(cmd))
 		ret = -ENOTSOCK;
