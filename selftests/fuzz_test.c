@@ -4,10 +4,15 @@
  * number on each kind of file, random and degenerate struct contents,
  * sizes from 0 to 16383 encoded in the number, NULL, unmapped, read-only,
  * misaligned and kernel pointers, wrong kinds of file in every fd field,
- * and stale tokens. Only errno values may come back (and the documented
- * ones where the ABI fixes them), the process never crashes, nothing
- * blocks for good, the kernel log stays clean, and afterwards the live
- * counters are back where they started and a fresh pair still works.
+ * and stale tokens; mixed with the socket system calls on the descriptors
+ * (send, recv, shutdown, setsockopt, getsockopt, bind, listen, connect,
+ * accept4...) with random arguments, and registrations. The numbers of
+ * ABI 1's socket ioctls (0x20 to 0x2a) must get ENOTTY on a descriptor,
+ * and every wspshare ioctl ENOTTY on a plain socket. Only errno values
+ * may come back (and the documented ones where the ABI fixes them), the
+ * process never crashes, nothing blocks for good, the kernel log stays
+ * clean, and afterwards the live counters are back where they started
+ * and a fresh pair still works.
  *
  * The random part is bounded by time (WSP_FUZZ_MS, default 15000 ms) and
  * by an iteration cap (WSP_FUZZ_ITERS, default 3000000), and seeded
@@ -20,6 +25,7 @@
  * The named regression tests at the end are the bugs this found.
  */
 #include <limits.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -166,9 +172,10 @@ static int kmsg_scan(int fd, char *first, size_t len)
 static bool counters_equal(const struct wsp_counters *a,
 			   const struct wsp_counters *b)
 {
-	return a->sockets == b->sockets && a->descriptors == b->descriptors &&
+	return a->sockets == b->sockets &&
 	       a->pending_duplicates == b->pending_duplicates &&
-	       a->windows == b->windows;
+	       a->windows == b->windows &&
+	       a->registrations == b->registrations;
 }
 
 /* Wait up to @ms for the counters to equal @want; 0, or -1 (*got last). */
@@ -218,10 +225,10 @@ static long settle_pending(void)
 	return pending_now();
 }
 
-#define COUNTERS_FMT "sockets %ld/%ld descriptors %ld/%ld pending %ld/%ld windows %ld/%ld (now/start)"
-#define COUNTERS_ARGS(g, s) (g).sockets, (s).sockets, (g).descriptors, \
-	(s).descriptors, (g).pending_duplicates, (s).pending_duplicates, \
-	(g).windows, (s).windows
+#define COUNTERS_FMT "sockets %ld/%ld pending %ld/%ld windows %ld/%ld registrations %ld/%ld (now/start)"
+#define COUNTERS_ARGS(g, s) (g).sockets, (s).sockets, \
+	(g).pending_duplicates, (s).pending_duplicates, \
+	(g).windows, (s).windows, (g).registrations, (s).registrations
 
 /* ------------------------------------------------------------------ */
 /* The ioctls the header defines.                                     */
@@ -244,17 +251,6 @@ static const struct cmd_desc cmds[] = {
 	CMD(WSP_IOC_WINDOW, T_DEV, true),
 	CMD(WSP_IOC_DUPLICATE, T_DESC, false),
 	CMD(WSP_IOC_SOCKET_INFO, T_DESC, false),
-	CMD(WSP_IOC_BIND, T_DESC, false),
-	CMD(WSP_IOC_LISTEN, T_DESC, false),
-	CMD(WSP_IOC_CONNECT, T_DESC, false),
-	CMD(WSP_IOC_ACCEPT, T_DESC, true),
-	CMD(WSP_IOC_SEND, T_DESC, false),
-	CMD(WSP_IOC_RECV, T_DESC, false),
-	CMD(WSP_IOC_SHUTDOWN, T_DESC, false),
-	CMD(WSP_IOC_GETSOCKNAME, T_DESC, false),
-	CMD(WSP_IOC_GETPEERNAME, T_DESC, false),
-	CMD(WSP_IOC_SETSOCKOPT, T_DESC, false),
-	CMD(WSP_IOC_GETSOCKOPT, T_DESC, false),
 	CMD(WSP_IOC_SET_NONBLOCK, T_DESC, false),
 	CMD(WSP_IOC_EVENT_SELECT, T_DESC, false),
 	CMD(WSP_IOC_ASYNC_SELECT, T_DESC, false),
@@ -265,6 +261,13 @@ static const struct cmd_desc cmds[] = {
 	CMD(SIOCATMARK, T_SOCKIOCTL, false),
 };
 #define N_CMDS ((int)(sizeof(cmds) / sizeof(cmds[0])))
+
+/*
+ * ABI 1's bind ... getsockopt ioctls: the system calls do that now, and
+ * the numbers stay unused (ENOTTY everywhere).
+ */
+#define REMOVED_NR_FIRST	0x20
+#define REMOVED_NR_LAST		0x2a
 
 /* The header's command with @cmd's type and number, or NULL. */
 static const struct cmd_desc *known_nr(unsigned long cmd)
@@ -615,8 +618,8 @@ static void pick_sockaddr(struct fuzzer *z, uint64_t *r, struct test_addr *a)
 	}
 	if (rn(r, 16) == 0)
 		a->len = rnd(r);
-	if (rn(r, 16) == 0)
-		a->__reserved = rnd(r);
+	if (a->len > sizeof(a->data) && rn(r, 2))
+		a->len = sizeof(a->data);	/* else mostly EINVAL */
 }
 
 static uint32_t pick_flags(uint64_t *r, uint32_t good)
@@ -646,8 +649,15 @@ static uint32_t pick_mask(uint64_t *r)
  * a pending duplication waits in the module's reaper (see the regression
  * test reaper_not_stalled_by_lingering_close).
  */
+struct sockopt_call {
+	int level;
+	int name;
+	uint64_t optval;
+	uint32_t optlen;
+};
+
 static void pick_sockopt(struct fuzzer *z, uint64_t *r,
-			 struct wsp_sockopt_args *a)
+			 struct sockopt_call *a)
 {
 	static const int sol[] = {
 		SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_OOBINLINE,
@@ -661,7 +671,8 @@ static void pick_sockopt(struct fuzzer *z, uint64_t *r,
 		TCP_NODELAY, TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE, TCP_KEEPINTVL,
 		TCP_KEEPCNT, TCP_SYNCNT, TCP_LINGER2, TCP_DEFER_ACCEPT,
 		TCP_WINDOW_CLAMP, TCP_INFO, TCP_QUICKACK, TCP_CONGESTION,
-		TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT,
+		TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_ULP,
+		TCP_ZEROCOPY_RECEIVE,
 	};
 	static const int ip[] = {
 		IP_TOS, IP_TTL, IP_OPTIONS, IP_RECVERR, IP_MTU_DISCOVER,
@@ -669,14 +680,13 @@ static void pick_sockopt(struct fuzzer *z, uint64_t *r,
 	};
 	static const int ip6[] = {
 		IPV6_V6ONLY, IPV6_UNICAST_HOPS, IPV6_TCLASS, IPV6_RECVERR,
-		IPV6_MTU, IPV6_RECVPKTINFO,
+		IPV6_MTU, IPV6_RECVPKTINFO, IPV6_ADDRFORM,
 	};
 	static const int levels[] = {
 		SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP, IPPROTO_IPV6,
 	};
 	uint64_t len;
 
-	a->flags = pick_flags(r, 0);
 	switch (rn(r, 6)) {
 	case 0:
 		a->level = SOL_SOCKET;
@@ -707,10 +717,16 @@ static void pick_sockopt(struct fuzzer *z, uint64_t *r,
 			       (uint32_t)len;
 	if (a->optval == (uintptr_t)z->m.scratch) {
 		/* Plausible values: small ints, timevals, "lo", "cubic". */
-		switch (rn(r, 5)) {
+		switch (rn(r, 6)) {
 		case 0: memset(z->m.scratch, 0, 64); break;
 		case 1: *(int *)z->m.scratch = rn(r, 3); break;
 		case 2: strcpy((char *)z->m.scratch, rn(r, 2) ? "lo" : "cubic"); break;
+		case 5:	/* what TCP_ULP and IPV6_ADDRFORM would take */
+			if (rn(r, 2))
+				strcpy((char *)z->m.scratch, "tls");
+			else
+				*(int *)z->m.scratch = AF_INET;
+			break;
 		case 3: fill_random(r, z->m.scratch, 64); break;
 		default: *(int *)z->m.scratch = rn(r, 1 << 20); break;
 		}
@@ -763,12 +779,6 @@ static void semantic_struct(struct fuzzer *z, uint64_t *r, unsigned long cmd,
 		struct wsp_window_args w;
 		struct wsp_duplicate_args d;
 		struct wsp_socket_info si;
-		struct wsp_addr_args ad;
-		struct wsp_listen_args l;
-		struct wsp_accept_args ac;
-		struct wsp_msg_args m;
-		struct wsp_shutdown_args sh;
-		struct wsp_sockopt_args so;
 		struct wsp_nonblock_args nb;
 		struct wsp_event_select_args es;
 		struct wsp_async_select_args as;
@@ -778,7 +788,6 @@ static void semantic_struct(struct fuzzer *z, uint64_t *r, unsigned long cmd,
 		unsigned char raw[256];
 	} u;
 	const struct cmd_desc *c = known_nr(cmd);
-	uint64_t len;
 
 	if (!c)
 		return;
@@ -840,44 +849,6 @@ static void semantic_struct(struct fuzzer *z, uint64_t *r, unsigned long cmd,
 		if (_IOC_NR(c->cmd) == _IOC_NR(WSP_IOC_WINDOW_INFO))
 			u.wi.__reserved = rn(r, 8) ? 0 : rnd(r);
 		break;
-	case _IOC_NR(WSP_IOC_BIND):
-	case _IOC_NR(WSP_IOC_CONNECT):
-	case _IOC_NR(WSP_IOC_GETSOCKNAME):
-	case _IOC_NR(WSP_IOC_GETPEERNAME):
-		u.ad.flags = rn(r, 4) ? 0 : pick_flags(r, 0);
-		u.ad.__reserved = rn(r, 8) ? 0 : rnd(r);
-		pick_sockaddr(z, r, &u.ad.addr);
-		break;
-	case _IOC_NR(WSP_IOC_LISTEN):
-		u.l.flags = rn(r, 4) ? 0 : pick_flags(r, 0);
-		u.l.backlog = rn(r, 2) ? rn(r, 8) : (int)rnd(r);
-		break;
-	case _IOC_NR(WSP_IOC_ACCEPT):
-		u.ac.flags = rn(r, 4) ? WSP_FD_CLOEXEC : pick_flags(r, 1);
-		u.ac.__reserved = rn(r, 8) ? 0 : rnd(r);
-		break;
-	case _IOC_NR(WSP_IOC_SEND):
-	case _IOC_NR(WSP_IOC_RECV): {
-		static const uint32_t fl[] = { 0, MSG_OOB, MSG_DONTWAIT, MSG_PEEK,
-			MSG_WAITALL, MSG_PEEK | MSG_DONTWAIT, MSG_OOB | MSG_PEEK,
-			MSG_TRUNC, MSG_NOSIGNAL };
-
-		u.m.flags = rn(r, 8) ? fl[rn(r, 9)] : (uint32_t)rnd(r);
-		u.m.out_flags = rn(r, 8) ? 0 : rnd(r);
-		u.m.buf = pick_uptr(z, r, &len);
-		u.m.len = len;
-		if (rn(r, 4) == 0)
-			pick_sockaddr(z, r, &u.m.addr);
-		break;
-	}
-	case _IOC_NR(WSP_IOC_SHUTDOWN):
-		u.sh.flags = rn(r, 4) ? 0 : pick_flags(r, 0);
-		u.sh.how = rn(r, 4) ? rn(r, 4) : (int)rnd(r);
-		break;
-	case _IOC_NR(WSP_IOC_SETSOCKOPT):
-	case _IOC_NR(WSP_IOC_GETSOCKOPT):
-		pick_sockopt(z, r, &u.so);
-		break;
 	case _IOC_NR(WSP_IOC_SET_NONBLOCK):
 		u.nb.flags = rn(r, 4) ? 0 : pick_flags(r, 0);
 		u.nb.nonblocking = rn(r, 4) ? rn(r, 3) : (uint32_t)rnd(r);
@@ -899,7 +870,8 @@ static void semantic_struct(struct fuzzer *z, uint64_t *r, unsigned long cmd,
 	case _IOC_NR(WSP_IOC_ENUM_EVENTS):
 		u.en.flags = rn(r, 4) ? 0 : pick_flags(r, 0);
 		u.en.eventfd = rn(r, 3) ? -1 : pick_fd_field(z, r, self_fd);
-		fill_random(r, u.en.error_codes, sizeof(u.en.error_codes));
+		u.en.__reserved = rn(r, 8) ? 0 : rnd(r);
+		fill_random(r, u.en.errors, sizeof(u.en.errors));
 		break;
 	}
 	memcpy(p, &u, size < sizeof(u) ? size : sizeof(u));
@@ -1172,6 +1144,212 @@ static void fuzz_rw(struct fuzzer *z, uint64_t *r)
 	}
 }
 
+/* Mostly a descriptor (pool or made by the fuzzer), else any file. */
+static int pick_desc(struct fuzzer *z, uint64_t *r, int *kind)
+{
+	static const int descs[] = { K_TCP_C, K_TCP_S, K_LISTEN, K_UDP, K_UDP6 };
+
+	if (rn(r, 4) == 0)
+		return pick_fd(z, r, kind);
+	if (z->n_created && rn(r, 4) == 0) {
+		struct created *c = &z->created[rn(r, z->n_created)];
+
+		*kind = c->kind;
+		return c->fd;
+	}
+	*kind = descs[rn(r, 5)];
+	return z->f.fd[*kind];
+}
+
+static uint32_t pick_msg_flags(uint64_t *r)
+{
+	static const uint32_t fl[] = {
+		0, MSG_OOB, MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL,
+		MSG_PEEK | MSG_DONTWAIT, MSG_OOB | MSG_PEEK, MSG_TRUNC,
+		MSG_NOSIGNAL, MSG_MORE, MSG_CONFIRM, MSG_ERRQUEUE,
+		MSG_ZEROCOPY, MSG_FASTOPEN,
+	};
+
+	return rn(r, 8) ? fl[rn(r, sizeof(fl) / sizeof(fl[0]))] :
+			  (uint32_t)rnd(r);
+}
+
+/*
+ * The options a wspshare socket refuses (they would replace its ops, or
+ * consume data it does not see): any call naming them must fail.
+ */
+static bool refused_option(int level, int name, bool set)
+{
+	if (set)
+		return (level == IPPROTO_TCP && name == TCP_ULP) ||
+		       (level == IPPROTO_IPV6 && name == IPV6_ADDRFORM);
+	return level == IPPROTO_TCP && name == TCP_ZEROCOPY_RECEIVE;
+}
+
+enum sysop {
+	S_SENDTO, S_RECVFROM, S_SHUTDOWN, S_SETSOCKOPT, S_GETSOCKOPT, S_BIND,
+	S_LISTEN, S_CONNECT, S_ACCEPT4, S_GETNAME, S_FCNTL, S_SOCKIOCTL,
+	S_REGISTER, S_COUNT,
+};
+
+static const char *const sysop_names[] = {
+	"sendto", "recvfrom", "shutdown", "setsockopt", "getsockopt", "bind",
+	"listen", "connect", "accept4", "getsockname/getpeername",
+	"fcntl(F_SETFL)", "ioctl(FIONBIO/FIONREAD/SIOCATMARK/SIOCOUTQ)",
+	"event/async-select",
+};
+
+/*
+ * A socket system call on a random file, mostly a descriptor, with random
+ * arguments. Only errno values may come back; what accept4 returns on a
+ * wspshare listener is a wspshare socket; a refused option fails and the
+ * socket stays a wspshare socket.
+ */
+static void fuzz_syscall(struct fuzzer *z, uint64_t *r)
+{
+	int kind, fd = pick_desc(z, r, &kind), op = rn(r, S_COUNT), v;
+	struct sockopt_call so = { 0 };
+	struct test_addr a;
+	socklen_t sl;
+	uint64_t len, ptr;
+	long t0, dt, ret = 0;
+	bool refused = false;
+
+	ptr = pick_uptr(z, r, &len);
+	if (len > SCRATCH && ptr == (uintptr_t)z->m.scratch && rn(r, 2))
+		len = SCRATCH;
+	pick_sockaddr(z, r, &a);
+	t0 = now_ms();
+	switch (op) {
+	case S_SENDTO:
+		ret = sendto(fd, (void *)(uintptr_t)ptr, len, pick_msg_flags(r),
+			     rn(r, 2) ? &a.sa : NULL, a.len);
+		break;
+	case S_RECVFROM:
+		sl = rn(r, 4) ? sizeof(a.ss) : (socklen_t)rnd(r);
+		ret = recvfrom(fd, (void *)(uintptr_t)ptr, len, pick_msg_flags(r),
+			       rn(r, 2) ? &a.sa : NULL, rn(r, 4) ? &sl : NULL);
+		break;
+	case S_SHUTDOWN:
+		ret = shutdown(fd, rn(r, 4) ? (int)rn(r, 3) : (int)rnd(r));
+		break;
+	case S_SETSOCKOPT:
+		pick_sockopt(z, r, &so);
+		refused = refused_option(so.level, so.name, true);
+		ret = setsockopt(fd, so.level, so.name,
+				 (void *)(uintptr_t)so.optval, so.optlen);
+		break;
+	case S_GETSOCKOPT:
+		pick_sockopt(z, r, &so);
+		refused = refused_option(so.level, so.name, false);
+		sl = so.optlen;
+		ret = getsockopt(fd, so.level, so.name,
+				 (void *)(uintptr_t)so.optval,
+				 rn(r, 8) ? &sl : (socklen_t *)z->m.unmapped);
+		break;
+	case S_BIND:
+		ret = bind(fd, rn(r, 16) ? &a.sa : (struct sockaddr *)z->m.unmapped,
+			   a.len);
+		break;
+	case S_LISTEN:
+		ret = listen(fd, rn(r, 2) ? (int)rn(r, 8) : (int)rnd(r));
+		break;
+	case S_CONNECT:
+		ret = connect(fd, rn(r, 16) ? &a.sa : (struct sockaddr *)z->m.unmapped,
+			      a.len);
+		break;
+	case S_ACCEPT4: {
+		static const int fl[] = {
+			SOCK_CLOEXEC, SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+			SOCK_NONBLOCK,
+		};
+
+		sl = rn(r, 4) ? sizeof(a.ss) : (socklen_t)rnd(r);
+		ret = accept4(fd, rn(r, 2) ? &a.sa : NULL, rn(r, 4) ? &sl : NULL,
+			      rn(r, 8) ? fl[rn(r, 4)] : (int)rnd(r));
+		break;
+	}
+	case S_GETNAME:
+		sl = rn(r, 4) ? sizeof(a.ss) : (socklen_t)rnd(r);
+		if (rn(r, 2))
+			ret = getsockname(fd, (struct sockaddr *)(uintptr_t)ptr, &sl);
+		else
+			ret = getpeername(fd, (struct sockaddr *)(uintptr_t)ptr, &sl);
+		break;
+	case S_FCNTL:
+		v = fcntl(fd, F_GETFL);
+		ret = v < 0 ? v : fcntl(fd, F_SETFL, rn(r, 2) ? v | O_NONBLOCK :
+						     v & ~O_NONBLOCK);
+		break;
+	case S_SOCKIOCTL: {
+		static const unsigned long ioc[] = {
+			FIONBIO, FIONREAD, SIOCATMARK, SIOCOUTQ,
+		};
+
+		v = rn(r, 2);
+		ret = ioctl(fd, ioc[rn(r, 4)], rn(r, 8) ? (void *)&v :
+			    (void *)(uintptr_t)ptr);
+		break;
+	}
+	default:
+		/* Registrations, mixed in: the pool's targets or a wrong one. */
+		v = rn(r, 4) ? (rn(r, 2) ? z->f.fd[K_EVENTFD] : z->f.fd[K_WIN]) :
+			       pick_fd_field(z, r, fd);
+		ret = rn(r, 2) ? wsp_event_select(fd, v, pick_mask(r)) :
+				 wsp_async_select(fd, v, (uint32_t)rnd(r),
+						  pick_mask(r));
+		if (ret < 0) {
+			errno = -ret;
+			ret = -1;
+		}
+	}
+	if (ret < 0)
+		ret = -errno;
+	dt = now_ms() - t0;
+	z->st->calls++;
+	if (dt > z->st->max_call_ms)
+		z->st->max_call_ms = dt;
+	if (dt > HANG_MS) {
+		z->st->hangs++;
+		violation(z, "iteration %ld: %s on %s took %ld ms", z->iter,
+			  sysop_names[op], kind_names[kind], dt);
+	}
+	if (ret < 0) {
+		note_errno(z->st, -ret);
+		if (ret < -4095)
+			violation(z, "iteration %ld: %s on %s: not an errno: %ld",
+				  z->iter, sysop_names[op], kind_names[kind], ret);
+	} else {
+		z->st->successes++;
+	}
+	if (refused && kind_is_desc(kind)) {
+		if (ret >= 0)
+			violation(z, "iteration %ld: %s(%d, %d) on %s succeeded",
+				  z->iter, sysop_names[op], so.level, so.name,
+				  kind_names[kind]);
+		if (!wsp_socket_id(fd))
+			violation(z, "iteration %ld: after %s(%d, %d), %s is no wspshare socket",
+				  z->iter, sysop_names[op], so.level, so.name,
+				  kind_names[kind]);
+	}
+	/* (recvfrom with MSG_TRUNC returns a datagram's whole length) */
+	if (op == S_SENDTO && ret > 0 && (uint64_t)ret > len)
+		violation(z, "iteration %ld: %s on %s returned %ld > %llu",
+			  z->iter, sysop_names[op], kind_names[kind], ret,
+			  (unsigned long long)len);
+	if (op == S_ACCEPT4 && ret >= 0) {
+		if (ret <= 2 || fcntl(ret, F_GETFD) < 0) {
+			violation(z, "iteration %ld: accept4 on %s returned %ld, not a new fd",
+				  z->iter, kind_names[kind], ret);
+			return;
+		}
+		if (kind_is_desc(kind) && !wsp_socket_id(ret))
+			violation(z, "iteration %ld: accept4 on %s: not a wspshare socket",
+				  z->iter, kind_names[kind]);
+		track_fd(z, ret, K_DESC_NEW);
+	}
+}
+
 /* A random ioctl number: mostly the header's, else re-encoded or foreign. */
 static unsigned long pick_cmd(uint64_t *r, int kind)
 {
@@ -1254,6 +1432,10 @@ static void fuzz_iteration(struct fuzzer *z)
 		}
 		return;
 	}
+	if (x < 35) {
+		fuzz_syscall(z, &r);
+		return;
+	}
 	fd = pick_fd(z, &r, &kind);
 	x = rn(&r, 100);
 	argk = x < 70 ? A_BUF : x < 74 ? A_NULL : x < 77 ? A_UNMAPPED :
@@ -1287,6 +1469,8 @@ FIXTURE_SETUP(fuzz)
 	self->st = NULL;
 	for (i = 0; i < 8; i++)
 		self->fds[i] = -1;
+	/* Descriptors are sockets: a write after a shutdown is EPIPE only. */
+	signal(SIGPIPE, SIG_IGN);
 	self->kmsg = kmsg_open();
 	self->dev = wsp_open_device(&why, &skip);
 	if (self->dev < 0 && skip)
@@ -1631,6 +1815,104 @@ TEST_F(fuzz, every_ioctl_on_wrong_files)
 			EXPECT_EQ(-want, wsp_ioctl(files[k].fd, cd->cmd, NULL))
 				TH_LOG("%s on %s, NULL", cd->name,
 				       kind_names[files[k].kind]);
+		}
+	}
+	EXPECT_KMSG_CLEAN();
+}
+
+/* Sizes worth encoding: zero, ABI 1's structs and around, the maximum. */
+static const unsigned int sweep_sizes[] = {
+	0, 1, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 72, 128, 136,
+	144, 152, 160, 256, 512, 4096, 16383,
+};
+
+/*
+ * ABI 1's bind ... getsockopt ioctls (0x20 to 0x2a) are gone: on every
+ * kind of descriptor, with every direction, size and argument, ENOTTY,
+ * and the socket is unchanged (still connected, nothing sent).
+ */
+TEST_F(fuzz, removed_socket_ioctls_enotty)
+{
+	unsigned char *buf, *unmapped = unmapped_page();
+	unsigned int nr, dir, k, z, a, bad = 0, calls = 0;
+	char first[160] = "";
+	int l, c, s, u, fds[4];
+
+	ASSERT_NE(MAP_FAILED, unmapped);
+	buf = mmap(NULL, 2 * 16384, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &l, &c, &s));
+	self->fds[0] = fds[0] = l;
+	self->fds[1] = fds[1] = c;
+	self->fds[2] = fds[2] = s;
+	u = self->fds[3] = fds[3] = make_udp(self->dev, AF_INET);
+	ASSERT_LE(0, u);
+
+	for (nr = REMOVED_NR_FIRST; nr <= REMOVED_NR_LAST; nr++) {
+		for (dir = 0; dir < 4; dir++) {
+			for (z = 0; z < ARRAY_SIZE(sweep_sizes); z++) {
+				unsigned long cmd = _IOC(dir, WSP_IOC_MAGIC, nr,
+							 sweep_sizes[z]);
+
+				for (k = 0; k < 4; k++) {
+					for (a = 0; a < 4; a++) {
+						void *arg = a == 0 ? NULL :
+							    a == 1 ? (void *)unmapped :
+							    (void *)buf;
+						long ret;
+
+						memset(buf, a == 3 ? 0xff : 0, 2 * 16384);
+						ret = wsp_ioctl(fds[k], cmd, arg);
+						calls++;
+						if (ret == -ENOTTY)
+							continue;
+						if (!bad++)
+							snprintf(first, sizeof(first),
+								 "cmd %#lx (nr %#x) on fd %d: %ld",
+								 cmd, nr, fds[k], ret);
+					}
+				}
+			}
+		}
+	}
+	EXPECT_EQ(0, bad) TH_LOG("%u of %u calls did not get ENOTTY; first: %s",
+				 bad, calls, first);
+	/* Nothing happened to the connection. */
+	EXPECT_EQ(0, wsp_wait_readable(s, 0));
+	EXPECT_EQ(0, wsp_wait_readable(c, 0));
+	EXPECT_EQ(5, wsp_send(c, "alive", 5, 0));
+	EXPECT_EQ(1, wsp_wait_readable(s, WAIT_MS));
+	munmap(buf, 2 * 16384);
+	munmap(unmapped, 4096);
+	EXPECT_KMSG_CLEAN();
+}
+
+/*
+ * Every wspshare ioctl on a plain socket(2) socket: ENOTTY, as any ioctl
+ * number a socket does not know.
+ */
+TEST_F(fuzz, wsp_ioctls_on_plain_socket_enotty)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	unsigned char buf[512];
+	int i, t;
+
+	for (t = 0; t < 2; t++) {
+		int fd = self->fds[t] = socket(AF_INET, types[t] | SOCK_CLOEXEC, 0);
+
+		ASSERT_LE(0, fd);
+		for (i = 0; i < N_CMDS; i++) {
+			if (cmds[i].target == T_SOCKIOCTL)
+				continue;
+			memset(buf, 0, sizeof(buf));
+			((struct wsp_duplicate_args *)buf)->pid = getpid();
+			EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, cmds[i].cmd, buf))
+				TH_LOG("%s on a plain %s socket", cmds[i].name,
+				       t ? "UDP" : "TCP");
+			EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, cmds[i].cmd, NULL))
+				TH_LOG("%s on a plain %s socket, NULL",
+				       cmds[i].name, t ? "UDP" : "TCP");
 		}
 	}
 	EXPECT_KMSG_CLEAN();
