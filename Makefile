@@ -84,8 +84,12 @@ $(BUILD)/demo/wspdemo: demo/wspdemo.c uapi/linux/wspshare.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -static -Iuapi -o $@ $<
 
+# CONST_STRUCT: module/ops.c fills its struct proto_ops copies at run time
+# from the protocol's own (as net/tls/tls_main.c does), so they cannot be
+# const; every other check applies.
 style: $(CHECKPATCH)
-	$(CHECKPATCH) --no-tree --strict --quiet -f $(STYLE_FILES)
+	$(CHECKPATCH) --no-tree --strict --quiet --ignore CONST_STRUCT \
+		-f $(STYLE_FILES)
 
 $(CHECKPATCH):
 	scripts/kernel-source.sh $(KSRC)

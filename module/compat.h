@@ -23,20 +23,28 @@
 #endif
 
 /* receive_fd() gained the user pointer to report the fd through in 6.8. */
-#ifndef WSP_HAVE_RECEIVE_FD_UFD
-#define receive_fd(file, ufd, o_flags) receive_fd((file), (o_flags))
+static inline int wsp_receive_fd(struct file *file, unsigned int o_flags)
+{
+#ifdef WSP_HAVE_RECEIVE_FD_UFD
+	return receive_fd(file, NULL, o_flags);
+#else
+	return receive_fd(file, o_flags);
 #endif
+}
 
 /*
  * proto_ops->accept takes a struct proto_accept_arg from 6.10 on, flags
- * and kern before. ops.c's wrapper is written with these.
+ * and kern before. ops.c's wrapper declares its parameters with
+ * WSP_ACCEPT_PARAMS and passes them on with wsp_base_accept().
  */
 #ifdef WSP_HAVE_PROTO_ACCEPT_ARG
 #define WSP_ACCEPT_PARAMS	struct proto_accept_arg *arg
-#define WSP_ACCEPT_ARGS		arg
+#define wsp_base_accept(base, sock, newsock) \
+	((base)->accept((sock), (newsock), arg))
 #else
 #define WSP_ACCEPT_PARAMS	int flags, bool kern
-#define WSP_ACCEPT_ARGS		flags, kern
+#define wsp_base_accept(base, sock, newsock) \
+	((base)->accept((sock), (newsock), flags, kern))
 #endif
 
 #endif /* _WSPSHARE_COMPAT_H */

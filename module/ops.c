@@ -154,7 +154,7 @@ static int wsp_ops_accept(struct socket *sock, struct socket *newsock,
 	nws = wsp_sock_alloc();
 	if (!nws)
 		return -ENOMEM;
-	err = base->accept(sock, newsock, WSP_ACCEPT_ARGS);
+	err = wsp_base_accept(base, sock, newsock);
 	if (err) {
 		wsp_sock_free(nws);
 	} else {

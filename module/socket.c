@@ -143,13 +143,13 @@ free:
  */
 struct wsp_sock *wsp_sock_of(struct socket *sock)
 {
+	const uintptr_t tag = SK_USER_DATA_NOCOPY;
 	struct wsp_sock *ws = NULL;
 	struct sock *sk = sock->sk;
 
 	if (sk) {
 		rcu_read_lock();
-		ws = __rcu_dereference_sk_user_data_with_flags(sk,
-							SK_USER_DATA_NOCOPY);
+		ws = __rcu_dereference_sk_user_data_with_flags(sk, tag);
 		rcu_read_unlock();
 	}
 	return ws;

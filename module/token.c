@@ -268,8 +268,8 @@ int wsp_token_redeem(const struct wsp_protocol_info *info, u32 wsp_flags)
 	tok->redeeming = true;
 	mutex_unlock(&wsp_token_lock);
 
-	fd = receive_fd(tok->file, NULL,
-			wsp_flags & WSP_FD_CLOEXEC ? O_CLOEXEC : 0);
+	fd = wsp_receive_fd(tok->file,
+			    wsp_flags & WSP_FD_CLOEXEC ? O_CLOEXEC : 0);
 
 	mutex_lock(&wsp_token_lock);
 	tok->redeeming = false;
