@@ -1,109 +1,92 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * socket_test - one descriptor, one socket: creating sockets through
- * /dev/wspshare and using them through the descriptor ioctls, read(),
- * write() and poll(), over IPv4 and IPv6 loopback. Every bad input gets
- * its exact errno (uapi/linux/wspshare.h) and changes nothing.
+ * socket_test - what wspshare owns about one socket. A descriptor is a
+ * real Linux socket: bind, connect, send, poll and the rest are the
+ * kernel's own system calls and are not tested again here. What is
+ * tested: creating sockets through /dev/wspshare and every bad argument's
+ * errno, that the result is a socket file, the descriptor ioctls and
+ * where they are refused, the blocking mode (the file's O_NONBLOCK and
+ * Windows' FIONBIO rule), fdinfo, the socket options the module refuses,
+ * that the kernel's own receive calls re-enable async-select's FD_READ as
+ * libwsp's do, that a descriptor passed by SCM_RIGHTS or taken by
+ * pidfd_getfd(2) is the same socket under the one registration, what an
+ * accepted socket is, and that a socket holds the module.
  *
- * Sharing one socket between descriptors is dup_test's business.
+ * Sharing one socket between descriptors is dup_test's business; the
+ * registrations themselves (the rules of FIONBIO under a registration,
+ * what an accepted socket inherits, re-enabling for event-select) are
+ * notify_test's and window_test's.
  */
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "wsp_net.h"
+#include "wsp_notify.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 /* How long a test waits for a condition that should come at once. */
 #define WAIT_MS 5000
+/*
+ * How long a test watches for something that must not come. Nothing is
+ * in flight by then (the data it waits for has arrived), so the watch
+ * only catches a late wrong signal.
+ */
+#define QUIET_MS 100
 
 /* A kernel address: never a valid user pointer. */
 #define KERNEL_PTR ((void *)0xffffffff81000000ul)
 
-static int sa_family(const struct test_addr *a)
-{
-	const struct sockaddr *sa = (const void *)a->data;
+#define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-	return sa->sa_family;
+/* The window message number the async-select tests register. */
+#define TEST_MSG 0x8123
+
+/* 1 if @fd's file has O_NONBLOCK, 0 if not, or -errno. */
+static int fd_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -errno : !!(fl & O_NONBLOCK);
 }
 
-static unsigned int sa_len(int family)
+/* FIONREAD: the bytes waiting, or -errno. */
+static int bytes_waiting(int fd)
 {
-	return family == AF_INET6 ? sizeof(struct sockaddr_in6)
-				  : sizeof(struct sockaddr_in);
+	int n = -1;
+
+	return ioctl(fd, FIONREAD, &n) < 0 ? -errno : n;
 }
 
-static bool sa_is_loopback(const struct test_addr *a)
+/* Wait until @fd has @n bytes waiting: 0, or -ETIMEDOUT. */
+static int wait_bytes(int fd, int n)
 {
-	if (sa_family(a) == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)a->data;
+	long end = now_ms() + WAIT_MS;
 
-		return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+	while (bytes_waiting(fd) != n) {
+		if (now_ms() > end)
+			return -ETIMEDOUT;
+		poll1(fd, POLLIN, 10);
 	}
-	if (sa_family(a) == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)a->data;
-
-		return sin->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
-	}
-	return false;
-}
-
-/* Receive exactly @len bytes on a blocking descriptor: @len, 0 or -errno. */
-static long recv_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		long n = wsp_recv(fd, (char *)buf + got, len - got, 0);
-
-		if (n <= 0)
-			return n;
-		got += n;
-	}
-	return got;
-}
-
-/* A port on loopback that nothing listens on. */
-static int closed_port(int dev, int family)
-{
-	struct test_addr a = { 0 };
-	int fd, ret;
-
-	fd = wsp_socket(dev, family, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
-	if (fd < 0)
-		return fd;
-	wsp_loopback(&a, family, 0);
-	ret = wsp_bind(fd, &a);
-	if (!ret)
-		ret = wsp_getsockname(fd, &a);
-	close(fd);
-	return ret ? ret : wsp_port(&a);
-}
-
-static volatile sig_atomic_t sigpipes;
-
-static void count_sigpipe(int sig)
-{
-	sigpipes++;
-}
-
-static void catch_sigpipe(void)
-{
-	struct sigaction sa = { .sa_handler = count_sigpipe };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
-	sigpipes = 0;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -156,9 +139,9 @@ TEST_F(create, all_families_types_protocols)
 		{ AF_INET6, SOCK_DGRAM, IPPROTO_UDP },
 	};
 	struct wsp_socket_info info;
-	int i, fd, type;
+	int i, fd, v;
 
-	for (i = 0; i < (int)(sizeof(ok) / sizeof(ok[0])); i++) {
+	for (i = 0; i < ARRAY_LEN(ok); i++) {
 		int want_proto = ok[i].type == SOCK_STREAM ? IPPROTO_TCP
 							   : IPPROTO_UDP;
 
@@ -167,26 +150,45 @@ TEST_F(create, all_families_types_protocols)
 		ASSERT_LE(0, fd) TH_LOG("family %d type %d protocol %d",
 					ok[i].family, ok[i].type,
 					ok[i].protocol);
-		EXPECT_LT(2, fd);
 		EXPECT_EQ(0, wsp_info(fd, &info));
 		EXPECT_EQ(0, info.flags);
 		EXPECT_EQ(ok[i].family, info.family);
 		EXPECT_EQ(ok[i].type, info.type);
-		/* Protocol 0 means the type's default, as for socket(2). */
-		if (ok[i].protocol) {
-			EXPECT_EQ(want_proto, info.protocol);
-		} else {
-			EXPECT_TRUE(info.protocol == 0 ||
-				    info.protocol == want_proto)
-				TH_LOG("protocol %d", info.protocol);
-		}
+		EXPECT_EQ(want_proto, info.protocol);
 		EXPECT_EQ(0, info.nonblocking);
-		EXPECT_EQ(1, info.descriptors);
+		EXPECT_EQ(0, info.pending_duplicates);
+		EXPECT_NE(0, info.socket_id);
 		/* The real socket agrees. */
-		EXPECT_EQ(0, wsp_getsockopt_int(fd, SOL_SOCKET, SO_TYPE, &type));
-		EXPECT_EQ(ok[i].type, type);
+		EXPECT_EQ(0, wsp_getsockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &v));
+		EXPECT_EQ(ok[i].family, v);
+		EXPECT_EQ(0, wsp_getsockopt_int(fd, SOL_SOCKET, SO_TYPE, &v));
+		EXPECT_EQ(ok[i].type, v);
+		EXPECT_EQ(0, wsp_getsockopt_int(fd, SOL_SOCKET, SO_PROTOCOL,
+						&v));
+		EXPECT_EQ(want_proto, v);
 		close(fd);
 	}
+}
+
+/* The descriptor is a socket file: fstat, /proc/self/fd. */
+TEST_F(create, descriptor_is_a_socket_file)
+{
+	char path[64], link[64], want[64];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_TRUE(S_ISSOCK(st.st_mode)) TH_LOG("st_mode %#o", st.st_mode);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	ASSERT_LT(0, n);
+	link[n] = 0;
+	snprintf(want, sizeof(want), "socket:[%lu]", (unsigned long)st.st_ino);
+	EXPECT_STREQ(want, link);
+	close(fd);
 }
 
 /* Each socket has its own id. */
@@ -195,11 +197,10 @@ TEST_F(create, socket_ids_differ)
 	struct wsp_socket_info a, b;
 	int fa, fb;
 
-	fa = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	fa = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, fa);
-	fb = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, 0);
+	fb = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, fb);
-	EXPECT_NE(fa, fb);
 	ASSERT_EQ(0, wsp_info(fa, &a));
 	ASSERT_EQ(0, wsp_info(fb, &b));
 	EXPECT_NE(a.socket_id, b.socket_id);
@@ -222,24 +223,25 @@ TEST_F(create, cloexec_flag)
 	close(fd);
 }
 
-TEST_F(create, nonblock_flag)
+/* WSP_SOCK_NONBLOCK is the file's O_NONBLOCK, and only that. */
+TEST_F(create, nonblock_flag_sets_o_nonblock)
 {
 	struct wsp_socket_info info;
 	int fd;
 
 	fd = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0, WSP_SOCK_NONBLOCK);
 	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, fd_nonblocking(fd));
 	ASSERT_EQ(0, wsp_info(fd, &info));
 	EXPECT_EQ(1, info.nonblocking);
 	EXPECT_EQ(0, fd_cloexec(fd));
 	close(fd);
 
-	fd = wsp_socket(self->dev, AF_INET6, SOCK_STREAM, 0,
-			WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
+	fd = wsp_socket(self->dev, AF_INET6, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, fd_nonblocking(fd));
 	ASSERT_EQ(0, wsp_info(fd, &info));
-	EXPECT_EQ(1, info.nonblocking);
-	EXPECT_EQ(1, fd_cloexec(fd));
+	EXPECT_EQ(0, info.nonblocking);
 	close(fd);
 }
 
@@ -295,6 +297,43 @@ TEST_F(create, bad_protocol_eprotonosupport)
 	EXPECT_SOCKET_ERR(EPROTONOSUPPORT, AF_INET, SOCK_STREAM, -1, 0);
 }
 
+#define SOCKET_IOC(size) _IOC(_IOC_WRITE, WSP_IOC_MAGIC, \
+			      _IOC_NR(WSP_IOC_SOCKET), (size))
+
+/* The general size protocol for WSP_IOC_SOCKET's struct. */
+TEST_F(create, socket_args_struct_size)
+{
+	struct {
+		struct wsp_socket_args a;
+		uint64_t tail[2];
+	} big;
+	long fd;
+
+	memset(&big, 0, sizeof(big));
+	big.a.family = AF_INET;
+	big.a.type = SOCK_STREAM;
+	big.a.flags = WSP_FD_CLOEXEC;
+	fd = xioctl(self->dev, SOCKET_IOC(sizeof(big.a) - 1), &big);
+	EXPECT_EQ(-EINVAL, fd);
+	if (fd >= 0)
+		close(fd);
+
+	big.tail[1] = 1;
+	fd = xioctl(self->dev, SOCKET_IOC(sizeof(big)), &big);
+	EXPECT_EQ(-E2BIG, fd);
+	if (fd >= 0)
+		close(fd);
+
+	big.tail[1] = 0;
+	fd = xioctl(self->dev, SOCKET_IOC(sizeof(big)), &big);
+	EXPECT_LE(0, fd);
+	if (fd >= 0) {
+		EXPECT_EQ(1, fd_cloexec(fd));
+		EXPECT_NE(0, wsp_socket_id(fd));
+		close(fd);
+	}
+}
+
 TEST_F(create, bad_pointer_efault)
 {
 	struct wsp_counters before, after;
@@ -319,7 +358,6 @@ TEST_F(create, bad_pointer_efault)
 	/* No socket was left behind. */
 	ASSERT_EQ(0, wsp_read_counters(&after));
 	EXPECT_EQ(before.sockets, after.sockets);
-	EXPECT_EQ(before.descriptors, after.descriptors);
 }
 
 /* A rejected creation leaves no socket behind (counters). */
@@ -334,10 +372,9 @@ TEST_F(create, rejected_creation_leaves_nothing)
 	EXPECT_SOCKET_ERR(EPROTONOSUPPORT, AF_INET, SOCK_STREAM, IPPROTO_UDP, 0);
 	ASSERT_EQ(0, wsp_read_counters(&after));
 	EXPECT_EQ(before.sockets, after.sockets);
-	EXPECT_EQ(before.descriptors, after.descriptors);
 }
 
-/* The live counters follow a socket's creation and its close. */
+/* The live socket count follows a socket's creation and its close. */
 TEST_F(create, counters_follow_create_and_close)
 {
 	struct wsp_counters c0, c1, c2, c3;
@@ -345,54 +382,76 @@ TEST_F(create, counters_follow_create_and_close)
 
 	ASSERT_EQ(0, wsp_read_counters(&c0));
 	EXPECT_LE(0, c0.sockets);
-	EXPECT_LE(0, c0.descriptors);
-	EXPECT_LE(0, c0.pending_duplicates);
 
 	a = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, a);
 	ASSERT_EQ(0, wsp_read_counters(&c1));
 	EXPECT_EQ(c0.sockets + 1, c1.sockets);
-	EXPECT_EQ(c0.descriptors + 1, c1.descriptors);
 
 	b = wsp_socket(self->dev, AF_INET6, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, b);
 	ASSERT_EQ(0, wsp_read_counters(&c2));
 	EXPECT_EQ(c0.sockets + 2, c2.sockets);
-	EXPECT_EQ(c0.descriptors + 2, c2.descriptors);
 
+	/* dup(2) is one more descriptor of the same socket. */
+	close(dup(a));
 	close(a);
 	close(b);
 	ASSERT_EQ(0, wsp_read_counters(&c3));
 	EXPECT_EQ(c0.sockets, c3.sockets);
-	EXPECT_EQ(c0.descriptors, c3.descriptors);
 	EXPECT_EQ(c0.pending_duplicates, c3.pending_duplicates);
 }
 
-/* A descriptor ioctl sent to the device: the device is not a socket. */
-TEST_F(create, descriptor_ioctl_on_device_enotsock)
-{
-	struct wsp_addr_args aa = { 0 };
-	struct wsp_socket_info info = { 0 };
-	struct wsp_listen_args la = { .backlog = 1 };
-	struct wsp_nonblock_args na = { .nonblocking = 1 };
-	char buf[4] = "abc";
-	struct wsp_msg_args ma = { .buf = (uintptr_t)buf, .len = 3 };
+/* The ioctls a descriptor takes, with a struct of the right size each. */
+static const unsigned long descriptor_ioctls[] = {
+	WSP_IOC_DUPLICATE, WSP_IOC_SOCKET_INFO, WSP_IOC_SET_NONBLOCK,
+	WSP_IOC_EVENT_SELECT, WSP_IOC_ASYNC_SELECT, WSP_IOC_ENUM_EVENTS,
+	WSP_IOC_GET_REGISTRATION,
+};
 
-	wsp_loopback(&aa.addr, AF_INET, 0);
-	EXPECT_EQ(-ENOTSOCK, wsp_ioctl(self->dev, WSP_IOC_BIND, &aa));
-	EXPECT_EQ(-ENOTSOCK, wsp_ioctl(self->dev, WSP_IOC_SOCKET_INFO, &info));
-	EXPECT_EQ(-ENOTSOCK, wsp_ioctl(self->dev, WSP_IOC_LISTEN, &la));
-	EXPECT_EQ(-ENOTSOCK, wsp_ioctl(self->dev, WSP_IOC_SEND, &ma));
-	EXPECT_EQ(-ENOTSOCK, wsp_ioctl(self->dev, WSP_IOC_SET_NONBLOCK, &na));
-	memset(&aa, 0, sizeof(aa));
-	EXPECT_EQ(-ENOTSOCK, wsp_ioctl(self->dev, WSP_IOC_GETSOCKNAME, &aa));
-	EXPECT_EQ(0, aa.addr.len);
+/* A descriptor ioctl sent to the device: the device is not a socket. */
+TEST_F(create, descriptor_ioctls_on_device_enotsock)
+{
+	unsigned char buf[256];
+	int i;
+
+	for (i = 0; i < ARRAY_LEN(descriptor_ioctls); i++) {
+		memset(buf, 0, sizeof(buf));
+		EXPECT_EQ(-ENOTSOCK, wsp_ioctl(self->dev, descriptor_ioctls[i],
+					       buf))
+			TH_LOG("cmd %#lx", descriptor_ioctls[i]);
+	}
+}
+
+/* A descriptor ioctl sent to a socket(2) socket: not ours, ENOTTY. */
+TEST_F(create, descriptor_ioctls_on_plain_socket_enotty)
+{
+	static const int kinds[][2] = {
+		{ AF_INET, SOCK_STREAM }, { AF_INET6, SOCK_DGRAM },
+	};
+	unsigned char buf[256];
+	int i, k, fd;
+
+	for (k = 0; k < ARRAY_LEN(kinds); k++) {
+		fd = socket(kinds[k][0], kinds[k][1] | SOCK_CLOEXEC, 0);
+		ASSERT_LE(0, fd);
+		for (i = 0; i < ARRAY_LEN(descriptor_ioctls); i++) {
+			memset(buf, 0, sizeof(buf));
+			EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, descriptor_ioctls[i],
+						     buf))
+				TH_LOG("cmd %#lx", descriptor_ioctls[i]);
+		}
+		/* And it stays blocking: SET_NONBLOCK did nothing. */
+		EXPECT_EQ(0, fd_nonblocking(fd));
+		close(fd);
+	}
 }
 
 /* A device ioctl sent to a descriptor: wrong kind of file. */
 TEST_F(create, device_ioctl_on_descriptor_enotty)
 {
 	struct wsp_socket_args sa = { .family = AF_INET, .type = SOCK_STREAM };
+	struct wsp_window_args wa = { 0 };
 	struct wsp_version v = { 0 };
 	long ret;
 	int fd;
@@ -403,8 +462,40 @@ TEST_F(create, device_ioctl_on_descriptor_enotty)
 	EXPECT_EQ(-ENOTTY, ret);
 	if (ret >= 0)
 		close(ret);
+	ret = xioctl(fd, WSP_IOC_WINDOW, &wa);
+	EXPECT_EQ(-ENOTTY, ret);
+	if (ret >= 0)
+		close(ret);
 	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, WSP_IOC_VERSION, &v));
 	EXPECT_EQ(0, v.abi_version);
+	close(fd);
+}
+
+/*
+ * Unknown numbers, ABI 1's retired socket-call numbers (0x20 to 0x2a) and
+ * wrong direction bits on a descriptor: ENOTTY, as any socket says to an
+ * ioctl it does not know.
+ */
+TEST_F(create, unknown_descriptor_ioctl_enotty)
+{
+	unsigned char buf[256] = { 0 };
+	unsigned int nr;
+	int fd;
+
+	fd = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IOWR(WSP_IOC_MAGIC, 0xff,
+					       struct wsp_socket_info), buf));
+	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IO(WSP_IOC_MAGIC, 0x7f), NULL));
+	for (nr = 0x20; nr <= 0x2a; nr++)
+		EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IOC(_IOC_READ | _IOC_WRITE,
+						      WSP_IOC_MAGIC, nr, 64),
+					     buf)) TH_LOG("nr %#x", nr);
+	/* The right number with the wrong direction bits. */
+	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IOW(WSP_IOC_MAGIC,
+		_IOC_NR(WSP_IOC_SOCKET_INFO), struct wsp_socket_info), buf));
+	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IOR(WSP_IOC_MAGIC,
+		_IOC_NR(WSP_IOC_SET_NONBLOCK), struct wsp_nonblock_args), buf));
 	close(fd);
 }
 
@@ -412,52 +503,20 @@ TEST_F(create, device_ioctl_on_descriptor_enotty)
 TEST_F(create, closed_descriptor_ebadf)
 {
 	struct wsp_socket_info info;
-	struct wsp_addr_args aa = { 0 };
 	int fd;
 
 	fd = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, close(fd));
 	EXPECT_EQ(-EBADF, wsp_info(fd, &info));
-	wsp_loopback(&aa.addr, AF_INET, 0);
-	EXPECT_EQ(-EBADF, wsp_ioctl(fd, WSP_IOC_BIND, &aa));
-	EXPECT_EQ(-EBADF, wsp_ioctl(-1, WSP_IOC_SOCKET_INFO, &info));
-}
-
-/* Unknown numbers, other magics and wrong direction bits on a descriptor. */
-TEST_F(create, unknown_descriptor_ioctl_enotty)
-{
-	struct wsp_socket_info info = { 0 };
-	struct wsp_addr_args aa = { 0 };
-	int fd;
-
-	fd = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IOWR(WSP_IOC_MAGIC, 0xff,
-					       struct wsp_socket_info), &info));
-	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IOWR(WSP_IOC_MAGIC, 0x2f,
-					       struct wsp_socket_info), &info));
-	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IO(WSP_IOC_MAGIC, 0x7f), NULL));
-	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IOWR('T', 0x11,
-					       struct wsp_socket_info), &info));
-	/* The right number with the wrong direction bits. */
-	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IOR(WSP_IOC_MAGIC,
-		_IOC_NR(WSP_IOC_BIND), struct wsp_addr_args), &aa));
-	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IOW(WSP_IOC_MAGIC,
-		_IOC_NR(WSP_IOC_SOCKET_INFO), struct wsp_socket_info), &info));
-	EXPECT_EQ(-ENOTTY, wsp_ioctl(fd, _IO(WSP_IOC_MAGIC,
-		_IOC_NR(WSP_IOC_GETSOCKNAME)), NULL));
-	/* A descriptor is no terminal. */
-	EXPECT_EQ(0, isatty(fd));
-	EXPECT_EQ(ENOTTY, errno);
-	close(fd);
+	EXPECT_EQ(-EBADF, wsp_set_nonblock(fd, 1));
 }
 
 #define INFO_IOC(size) _IOC(_IOC_READ | _IOC_WRITE, WSP_IOC_MAGIC, \
 			    _IOC_NR(WSP_IOC_SOCKET_INFO), (size))
 
 /* The general size protocol holds for descriptor ioctls too. */
-TEST_F(create, descriptor_ioctl_struct_size)
+TEST_F(create, socket_info_struct_size)
 {
 	struct {
 		struct wsp_socket_info info;
@@ -486,7 +545,7 @@ TEST_F(create, descriptor_ioctl_struct_size)
 	close(fd);
 }
 
-TEST_F(create, info_flags_einval)
+TEST_F(create, socket_info_flags_einval)
 {
 	struct wsp_socket_info info = { .flags = 1 };
 	int fd;
@@ -501,107 +560,118 @@ TEST_F(create, info_flags_einval)
 	close(fd);
 }
 
-/* A NULL, unmapped or kernel struct pointer for every descriptor ioctl. */
+/* A NULL, unmapped or kernel struct pointer: EFAULT, nothing changes. */
 TEST_F(create, descriptor_bad_pointer_efault)
 {
 	static const unsigned long cmds[] = {
-		WSP_IOC_SOCKET_INFO, WSP_IOC_BIND, WSP_IOC_LISTEN,
-		WSP_IOC_CONNECT, WSP_IOC_ACCEPT, WSP_IOC_SEND, WSP_IOC_RECV,
-		WSP_IOC_SHUTDOWN, WSP_IOC_GETSOCKNAME, WSP_IOC_GETPEERNAME,
-		WSP_IOC_SETSOCKOPT, WSP_IOC_GETSOCKOPT, WSP_IOC_SET_NONBLOCK,
+		WSP_IOC_SOCKET_INFO, WSP_IOC_SET_NONBLOCK,
 	};
-	struct test_addr a = { 0 };
 	void *unmapped = unmapped_page();
 	int i, fd;
-	long ret;
 
 	ASSERT_NE(MAP_FAILED, unmapped);
 	fd = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, fd);
-	for (i = 0; i < (int)(sizeof(cmds) / sizeof(cmds[0])); i++) {
-		ret = xioctl(fd, cmds[i], NULL);
-		EXPECT_EQ(-EFAULT, ret) TH_LOG("cmd %#lx NULL", cmds[i]);
-		ret = xioctl(fd, cmds[i], unmapped);
-		EXPECT_EQ(-EFAULT, ret) TH_LOG("cmd %#lx unmapped", cmds[i]);
-		ret = xioctl(fd, cmds[i], KERNEL_PTR);
-		EXPECT_EQ(-EFAULT, ret) TH_LOG("cmd %#lx kernel", cmds[i]);
+	for (i = 0; i < ARRAY_LEN(cmds); i++) {
+		EXPECT_EQ(-EFAULT, xioctl(fd, cmds[i], NULL))
+			TH_LOG("cmd %#lx NULL", cmds[i]);
+		EXPECT_EQ(-EFAULT, xioctl(fd, cmds[i], unmapped))
+			TH_LOG("cmd %#lx unmapped", cmds[i]);
+		EXPECT_EQ(-EFAULT, xioctl(fd, cmds[i], KERNEL_PTR))
+			TH_LOG("cmd %#lx kernel", cmds[i]);
 	}
 	munmap(unmapped, 4096);
-
-	/* Nothing changed: the socket still binds and listens. */
-	wsp_loopback(&a, AF_INET, 0);
-	EXPECT_EQ(0, wsp_bind(fd, &a));
-	EXPECT_EQ(0, wsp_listen(fd, 1));
+	EXPECT_EQ(0, fd_nonblocking(fd));
 	close(fd);
 }
 
 /* An output struct in read-only memory cannot be written back. */
-TEST_F(create, readonly_output_struct_efault)
+TEST_F(create, socket_info_readonly_struct_efault)
 {
-	struct wsp_addr_args *aa;
+	struct wsp_socket_info *info;
 	int fd;
 
 	fd = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, fd);
-	aa = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, aa);
-	EXPECT_EQ(-EFAULT, wsp_ioctl(fd, WSP_IOC_GETSOCKNAME, aa));
-	EXPECT_EQ(-EFAULT, wsp_ioctl(fd, WSP_IOC_SOCKET_INFO, aa));
-	munmap(aa, 4096);
+	info = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, info);
+	EXPECT_EQ(-EFAULT, wsp_ioctl(fd, WSP_IOC_SOCKET_INFO, info));
+	munmap(info, 4096);
 	close(fd);
 }
 
-/* IPV6_V6ONLY on an IPv6 socket, both ways. */
-TEST_F(create, opt_ipv6_v6only)
+/* A pending duplication shows in SOCKET_INFO until it is redeemed. */
+TEST_F(create, socket_info_counts_pending_duplicates)
 {
-	int fd, one = 1, zero = 0, v = -1;
+	struct wsp_protocol_info pi;
+	struct wsp_socket_info info;
+	int fd, fd2;
 
-	fd = wsp_socket(self->dev, AF_INET6, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	fd = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, wsp_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-				    sizeof(one)));
-	EXPECT_EQ(0, wsp_getsockopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v));
-	EXPECT_EQ(1, v);
-	EXPECT_EQ(0, wsp_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-				    sizeof(zero)));
-	v = -1;
-	EXPECT_EQ(0, wsp_getsockopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v));
-	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, wsp_duplicate(fd, getpid(), &pi));
+	ASSERT_EQ(0, wsp_info(fd, &info));
+	EXPECT_EQ(1, info.pending_duplicates);
+	fd2 = wsp_redeem(self->dev, &pi);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, wsp_info(fd, &info));
+	EXPECT_EQ(0, info.pending_duplicates);
+	close(fd2);
 	close(fd);
 }
 
-/* A v6-only socket bound to :: does not take IPv4 connections. */
-TEST_F(create, ipv6_v6only_refuses_ipv4)
+/* fdinfo names the socket; a socket(2) socket's has no such line. */
+TEST_F(create, fdinfo_shows_socket_id)
 {
-	struct test_addr a6 = { 0 }, a4 = { 0 };
-	int l, c, one = 1;
+	unsigned long long id = 0;
+	int fd, plain;
 
-	l = wsp_socket(self->dev, AF_INET6, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
-	ASSERT_LE(0, l);
-	ASSERT_EQ(0, wsp_setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-				    sizeof(one)));
-	wsp_loopback(&a6, AF_INET6, 0);
-	((struct sockaddr_in6 *)a6.data)->sin6_addr = in6addr_any;
-	ASSERT_EQ(0, wsp_bind(l, &a6));
-	ASSERT_EQ(0, wsp_listen(l, 4));
-	ASSERT_EQ(0, wsp_getsockname(l, &a6));
+	fd = wsp_socket(self->dev, AF_INET6, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, wsp_fdinfo_socket_id(fd, &id));
+	EXPECT_EQ(wsp_socket_id(fd), id);
+	EXPECT_NE(0, id);
+	close(fd);
 
-	c = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
-	ASSERT_LE(0, c);
-	wsp_loopback(&a4, AF_INET, wsp_port(&a6));
-	EXPECT_EQ(-ECONNREFUSED, wsp_connect(c, &a4));
-	close(c);
-	close(l);
+	plain = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, plain);
+	EXPECT_EQ(-ENOENT, wsp_fdinfo_socket_id(plain, &id));
+	close(plain);
+}
+
+/*
+ * IPV6_ADDRFORM would turn the socket into an IPv4 one with the
+ * protocol's own ops, dropping the module's: refused, for TCP and UDP.
+ */
+TEST_F(create, ipv6_addrform_eopnotsupp)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	int i, fd, v = AF_INET;
+
+	for (i = 0; i < ARRAY_LEN(types); i++) {
+		fd = wsp_socket(self->dev, AF_INET6, types[i], 0,
+				WSP_FD_CLOEXEC);
+		ASSERT_LE(0, fd);
+		v = AF_INET;
+		EXPECT_EQ(-EOPNOTSUPP, wsp_setsockopt(fd, IPPROTO_IPV6,
+						      IPV6_ADDRFORM, &v,
+						      sizeof(v)))
+			TH_LOG("type %d", types[i]);
+		ASSERT_EQ(0, wsp_getsockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &v));
+		EXPECT_EQ(AF_INET6, v);
+		EXPECT_NE(0, wsp_socket_id(fd));
+		close(fd);
+	}
 }
 
 /* ------------------------------------------------------------------ */
-/* Using a socket, over IPv4 and IPv6.                                */
+/* One socket, over IPv4 and IPv6.                                    */
 /* ------------------------------------------------------------------ */
 
 FIXTURE(sock) {
 	int dev;
 	int l, c, s;	/* a TCP listener, client and accepted server */
-	int u1, u2;	/* two UDP sockets */
+	int efd, win;	/* an eventfd and a window */
 };
 
 FIXTURE_VARIANT(sock) {
@@ -621,20 +691,25 @@ FIXTURE_SETUP(sock)
 	const char *why = NULL;
 	int skip;
 
-	self->l = self->c = self->s = self->u1 = self->u2 = -1;
+	self->l = self->c = self->s = self->efd = self->win = -1;
 	self->dev = wsp_open_device(&why, &skip);
 	if (self->dev < 0 && skip)
 		SKIP(return, "%s", why);
 	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	self->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, self->efd);
+	self->win = wsp_window(self->dev, WSP_FD_CLOEXEC | WSP_WINDOW_NONBLOCK,
+			       0);
+	ASSERT_LE(0, self->win);
 }
 
 FIXTURE_TEARDOWN(sock)
 {
-	int *fds[] = { &self->u2, &self->u1, &self->s, &self->c, &self->l,
+	int *fds[] = { &self->s, &self->c, &self->l, &self->win, &self->efd,
 		       &self->dev };
 	int i;
 
-	for (i = 0; i < (int)(sizeof(fds) / sizeof(fds[0])); i++) {
+	for (i = 0; i < ARRAY_LEN(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
@@ -651,15 +726,6 @@ FIXTURE_TEARDOWN(sock)
 	ASSERT_LE(0, (fd));						\
 } while (0)
 
-/* A UDP socket bound to loopback, port chosen; its address in @a. */
-#define UDP_BOUND(fd, a) do {						\
-	NEW_SOCK(fd, SOCK_DGRAM, WSP_FD_CLOEXEC);			\
-	wsp_loopback(&(a), variant->family, 0);				\
-	ASSERT_EQ(0, wsp_bind((fd), &(a)));				\
-	ASSERT_EQ(0, wsp_getsockname((fd), &(a)));			\
-	ASSERT_NE(0, wsp_port(&(a)));					\
-} while (0)
-
 /* A TCP listener on loopback in self->l; its address in @a. */
 #define LISTENER(a, flags) do {						\
 	NEW_SOCK(self->l, SOCK_STREAM, (flags));			\
@@ -669,937 +735,70 @@ FIXTURE_TEARDOWN(sock)
 	ASSERT_EQ(0, wsp_getsockname(self->l, &(a)));			\
 } while (0)
 
-/* --- bind, listen, connect, accept, names ------------------------- */
-
-TEST_F(sock, bind_then_getsockname)
-{
-	struct test_addr a = { 0 }, got = { 0 };
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	/* Unbound: the family, port 0. */
-	memset(&got, 0, sizeof(got));
-	ASSERT_EQ(0, wsp_getsockname(self->c, &got));
-	EXPECT_EQ(sa_len(variant->family), got.len);
-	EXPECT_EQ(variant->family, sa_family(&got));
-	EXPECT_EQ(0, wsp_port(&got));
-
-	wsp_loopback(&a, variant->family, 0);
-	ASSERT_EQ(0, wsp_bind(self->c, &a));
-	ASSERT_EQ(0, wsp_getsockname(self->c, &got));
-	EXPECT_EQ(sa_len(variant->family), got.len);
-	EXPECT_EQ(0, got.__reserved);
-	EXPECT_EQ(variant->family, sa_family(&got));
-	EXPECT_NE(0, wsp_port(&got));
-	EXPECT_TRUE(sa_is_loopback(&got));
-
-	/* A second bind fails as bind(2) does. */
-	EXPECT_EQ(-EINVAL, wsp_bind(self->c, &a));
-}
-
-/* Each bad bind argument gets EINVAL and leaves the socket unbound. */
-TEST_F(sock, bind_bad_args_einval)
-{
-	struct wsp_addr_args aa;
-	struct test_addr got = { 0 };
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-
-	memset(&aa, 0, sizeof(aa));
-	wsp_loopback(&aa.addr, variant->family, 0);
-	aa.flags = 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_BIND, &aa));
-
-	memset(&aa, 0, sizeof(aa));
-	wsp_loopback(&aa.addr, variant->family, 0);
-	aa.__reserved = 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_BIND, &aa));
-
-	memset(&aa, 0, sizeof(aa));
-	wsp_loopback(&aa.addr, variant->family, 0);
-	aa.addr.__reserved = 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_BIND, &aa));
-
-	memset(&aa, 0, sizeof(aa));
-	wsp_loopback(&aa.addr, variant->family, 0);
-	aa.addr.len = WSP_SOCKADDR_MAX + 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_BIND, &aa));
-	aa.addr.len = 0xffffffffu;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_BIND, &aa));
-	/* Too short for the family: bind(2) says EINVAL. */
-	aa.addr.len = 0;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_BIND, &aa));
-
-	/* Still unbound, and a good bind works. */
-	memset(&got, 0, sizeof(got));
-	ASSERT_EQ(0, wsp_getsockname(self->c, &got));
-	EXPECT_EQ(0, wsp_port(&got));
-	memset(&aa, 0, sizeof(aa));
-	wsp_loopback(&aa.addr, variant->family, 0);
-	EXPECT_EQ(0, wsp_ioctl(self->c, WSP_IOC_BIND, &aa));
-	ASSERT_EQ(0, wsp_getsockname(self->c, &got));
-	EXPECT_NE(0, wsp_port(&got));
-}
-
-TEST_F(sock, bind_address_in_use)
-{
-	struct test_addr a = { 0 };
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	NEW_SOCK(self->s, SOCK_STREAM, WSP_FD_CLOEXEC);
-	wsp_loopback(&a, variant->family, 0);
-	ASSERT_EQ(0, wsp_bind(self->c, &a));
-	ASSERT_EQ(0, wsp_listen(self->c, 1));
-	ASSERT_EQ(0, wsp_getsockname(self->c, &a));
-	EXPECT_EQ(-EADDRINUSE, wsp_bind(self->s, &a));
-}
-
-TEST_F(sock, listen_bad_flags_einval)
-{
-	struct wsp_listen_args la = { .flags = 1, .backlog = 4 };
-	struct test_addr a = { 0 };
-	int v = -1;
-
-	NEW_SOCK(self->l, SOCK_STREAM, WSP_FD_CLOEXEC);
-	wsp_loopback(&a, variant->family, 0);
-	ASSERT_EQ(0, wsp_bind(self->l, &a));
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->l, WSP_IOC_LISTEN, &la));
-	la.flags = 0x80000000u;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->l, WSP_IOC_LISTEN, &la));
-	ASSERT_EQ(0, wsp_getsockopt_int(self->l, SOL_SOCKET, SO_ACCEPTCONN,
-					&v));
-	EXPECT_EQ(0, v);
-	EXPECT_EQ(0, wsp_listen(self->l, 4));
-}
-
-/* listen(2) on a datagram socket: EOPNOTSUPP. */
-TEST_F(sock, listen_on_udp_eopnotsupp)
-{
-	struct test_addr a = { 0 };
-
-	UDP_BOUND(self->u1, a);
-	EXPECT_EQ(-EOPNOTSUPP, wsp_listen(self->u1, 4));
-}
-
-TEST_F(sock, connect_bad_args_einval)
-{
-	struct wsp_addr_args aa;
-	struct test_addr a = { 0 }, peer = { 0 };
-
-	LISTENER(a, WSP_FD_CLOEXEC);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-
-	memset(&aa, 0, sizeof(aa));
-	aa.addr = a;
-	aa.flags = 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_CONNECT, &aa));
-	aa.flags = 0;
-	aa.__reserved = 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_CONNECT, &aa));
-	aa.__reserved = 0;
-	aa.addr.__reserved = 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_CONNECT, &aa));
-	aa.addr.__reserved = 0;
-	aa.addr.len = WSP_SOCKADDR_MAX + 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_CONNECT, &aa));
-
-	EXPECT_EQ(-ENOTCONN, wsp_getpeername(self->c, &peer));
-	EXPECT_EQ(0, wsp_connect(self->c, &a));
-}
-
-TEST_F(sock, connect_refused)
-{
-	struct test_addr a = { 0 };
-	int port = closed_port(self->dev, variant->family);
-
-	ASSERT_LT(0, port);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	wsp_loopback(&a, variant->family, port);
-	EXPECT_EQ(-ECONNREFUSED, wsp_connect(self->c, &a));
-}
-
-/* Accept: a new socket, the peer's address, a working descriptor. */
-TEST_F(sock, accept_returns_peer_and_new_socket)
-{
-	struct wsp_accept_args aa = { .flags = WSP_FD_CLOEXEC };
-	struct wsp_socket_info il, ic, is;
-	struct test_addr a = { 0 }, cname = { 0 };
-	char buf[8];
-
-	LISTENER(a, WSP_FD_CLOEXEC);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_connect(self->c, &a));
-	self->s = xioctl(self->l, WSP_IOC_ACCEPT, &aa);
-	ASSERT_LE(0, self->s);
-
-	ASSERT_EQ(0, wsp_getsockname(self->c, &cname));
-	EXPECT_EQ(sa_len(variant->family), aa.peer.len);
-	EXPECT_EQ(variant->family, sa_family(&aa.peer));
-	EXPECT_EQ(wsp_port(&cname), wsp_port(&aa.peer));
-	EXPECT_TRUE(sa_is_loopback(&aa.peer));
-
-	ASSERT_EQ(0, wsp_info(self->l, &il));
-	ASSERT_EQ(0, wsp_info(self->c, &ic));
-	ASSERT_EQ(0, wsp_info(self->s, &is));
-	EXPECT_NE(il.socket_id, is.socket_id);
-	EXPECT_NE(ic.socket_id, is.socket_id);
-	EXPECT_EQ(variant->family, is.family);
-	EXPECT_EQ(SOCK_STREAM, is.type);
-	EXPECT_EQ(1, is.descriptors);
-	EXPECT_EQ(1, il.descriptors);
-	EXPECT_EQ(0, is.nonblocking);
-
-	EXPECT_EQ(3, wsp_send(self->c, "c2s", 3, 0));
-	EXPECT_EQ(3, recv_full(self->s, buf, 3));
-	EXPECT_EQ(0, memcmp(buf, "c2s", 3));
-	EXPECT_EQ(3, wsp_send(self->s, "s2c", 3, 0));
-	EXPECT_EQ(3, recv_full(self->c, buf, 3));
-	EXPECT_EQ(0, memcmp(buf, "s2c", 3));
-}
-
-TEST_F(sock, accept_cloexec_flag)
-{
-	struct wsp_accept_args aa = { 0 };
-	struct test_addr a = { 0 };
-	int c2 = -1, s2 = -1;
-
-	LISTENER(a, WSP_FD_CLOEXEC);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_connect(self->c, &a));
-	self->s = xioctl(self->l, WSP_IOC_ACCEPT, &aa);
-	ASSERT_LE(0, self->s);
-	EXPECT_EQ(0, fd_cloexec(self->s));
-
-	c2 = wsp_socket(self->dev, variant->family, SOCK_STREAM, 0, 0);
-	ASSERT_LE(0, c2);
-	EXPECT_EQ(0, wsp_connect(c2, &a));
-	memset(&aa, 0, sizeof(aa));
-	aa.flags = WSP_FD_CLOEXEC;
-	s2 = xioctl(self->l, WSP_IOC_ACCEPT, &aa);
-	EXPECT_LE(0, s2);
-	if (s2 >= 0) {
-		EXPECT_EQ(1, fd_cloexec(s2));
-		close(s2);
-	}
-	close(c2);
-}
-
-/* Accepting counts one more socket and one more descriptor. */
-TEST_F(sock, accept_counters)
-{
-	struct wsp_counters c0, c1, c2;
-	struct test_addr a = { 0 };
-
-	LISTENER(a, WSP_FD_CLOEXEC);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_connect(self->c, &a));
-	ASSERT_EQ(0, wsp_read_counters(&c0));
-	self->s = wsp_accept(self->l, NULL);
-	ASSERT_LE(0, self->s);
-	ASSERT_EQ(0, wsp_read_counters(&c1));
-	EXPECT_EQ(c0.sockets + 1, c1.sockets);
-	EXPECT_EQ(c0.descriptors + 1, c1.descriptors);
-	close(self->s);
-	self->s = -1;
-	ASSERT_EQ(0, wsp_read_counters(&c2));
-	EXPECT_EQ(c0.sockets, c2.sockets);
-	EXPECT_EQ(c0.descriptors, c2.descriptors);
-}
-
-TEST_F(sock, accept_bad_args_einval)
-{
-	struct wsp_accept_args aa;
-	struct test_addr a = { 0 };
-	long ret;
-
-	LISTENER(a, WSP_FD_CLOEXEC);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_connect(self->c, &a));
-
-	memset(&aa, 0, sizeof(aa));
-	aa.flags = 1U << 2;
-	ret = xioctl(self->l, WSP_IOC_ACCEPT, &aa);
-	EXPECT_EQ(-EINVAL, ret);
-	if (ret >= 0)
-		close(ret);
-	/* WSP_SOCK_NONBLOCK is WSP_IOC_SOCKET's only. */
-	aa.flags = WSP_SOCK_NONBLOCK;
-	ret = xioctl(self->l, WSP_IOC_ACCEPT, &aa);
-	EXPECT_EQ(-EINVAL, ret);
-	if (ret >= 0)
-		close(ret);
-	aa.flags = 0;
-	aa.__reserved = 1;
-	ret = xioctl(self->l, WSP_IOC_ACCEPT, &aa);
-	EXPECT_EQ(-EINVAL, ret);
-	if (ret >= 0)
-		close(ret);
-
-	/* The connection is still pending. */
-	EXPECT_TRUE(poll1(self->l, POLLIN, WAIT_MS) & POLLIN);
-	self->s = wsp_accept(self->l, NULL);
-	EXPECT_LE(0, self->s);
-}
-
-/* Accept on a socket that does not listen: EINVAL as accept(2). */
-TEST_F(sock, accept_not_listening_einval)
-{
-	struct test_addr a = { 0 };
-
-	NEW_SOCK(self->l, SOCK_STREAM, WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
-	wsp_loopback(&a, variant->family, 0);
-	ASSERT_EQ(0, wsp_bind(self->l, &a));
-	self->s = wsp_accept(self->l, NULL);
-	EXPECT_EQ(-EINVAL, self->s);
-}
-
-/* Both ends' names agree with each other and with the listener. */
-TEST_F(sock, getsockname_getpeername)
-{
-	struct test_addr ln = { 0 }, cn = { 0 }, cp = { 0 };
-	struct test_addr sn = { 0 }, sp = { 0 };
-
-	TCP_PAIR();
-	ASSERT_EQ(0, wsp_getsockname(self->l, &ln));
-	ASSERT_EQ(0, wsp_getsockname(self->c, &cn));
-	ASSERT_EQ(0, wsp_getpeername(self->c, &cp));
-	ASSERT_EQ(0, wsp_getsockname(self->s, &sn));
-	ASSERT_EQ(0, wsp_getpeername(self->s, &sp));
-
-	EXPECT_EQ(sa_len(variant->family), cp.len);
-	EXPECT_EQ(sa_len(variant->family), sp.len);
-	EXPECT_EQ(variant->family, sa_family(&cp));
-	EXPECT_EQ(variant->family, sa_family(&sp));
-	EXPECT_EQ(wsp_port(&ln), wsp_port(&cp));
-	EXPECT_EQ(wsp_port(&ln), wsp_port(&sn));
-	EXPECT_EQ(wsp_port(&cn), wsp_port(&sp));
-	EXPECT_NE(wsp_port(&cn), wsp_port(&ln));
-	EXPECT_TRUE(sa_is_loopback(&cp));
-	EXPECT_TRUE(sa_is_loopback(&sp));
-	EXPECT_EQ(0, memcmp(cn.data, sp.data, cn.len));
-	EXPECT_EQ(0, memcmp(sn.data, cp.data, sn.len));
-}
-
-TEST_F(sock, getpeername_unconnected_enotconn)
-{
-	struct test_addr a = { 0 }, p = { 0 };
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	EXPECT_EQ(-ENOTCONN, wsp_getpeername(self->c, &p));
-	LISTENER(a, WSP_FD_CLOEXEC);
-	EXPECT_EQ(-ENOTCONN, wsp_getpeername(self->l, &p));
-	UDP_BOUND(self->u1, a);
-	EXPECT_EQ(-ENOTCONN, wsp_getpeername(self->u1, &p));
-}
-
-TEST_F(sock, getname_bad_flags_einval)
-{
-	struct wsp_addr_args aa = { .flags = 1 };
-
-	TCP_PAIR();
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_GETSOCKNAME, &aa));
-	EXPECT_EQ(0, aa.addr.len);
-	aa.flags = 0;
-	aa.__reserved = 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_GETPEERNAME, &aa));
-	EXPECT_EQ(0, aa.addr.len);
-}
-
-/* --- data over TCP ------------------------------------------------ */
-
-TEST_F(sock, tcp_send_recv_both_ways)
-{
-	char buf[64];
-
-	TCP_PAIR();
-	EXPECT_EQ(5, wsp_send(self->c, "hello", 5, 0));
-	EXPECT_EQ(5, recv_full(self->s, buf, 5));
-	EXPECT_EQ(0, memcmp(buf, "hello", 5));
-	EXPECT_EQ(6, wsp_send(self->s, "world!", 6, 0));
-	EXPECT_EQ(6, recv_full(self->c, buf, 6));
-	EXPECT_EQ(0, memcmp(buf, "world!", 6));
-}
-
-/* The source address of a TCP receive: none (len 0), no flags. */
-TEST_F(sock, tcp_recv_out_fields)
-{
-	char buf[16];
-	struct wsp_msg_args m = {
-		.buf = (uintptr_t)buf, .len = sizeof(buf),
-	};
-
-	TCP_PAIR();
-	EXPECT_EQ(4, wsp_send(self->c, "abcd", 4, 0));
-	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
-	m.addr.len = 77;
-	EXPECT_EQ(4, xioctl(self->s, WSP_IOC_RECV, &m));
-	EXPECT_EQ(0, memcmp(buf, "abcd", 4));
-	EXPECT_EQ(0, m.out_flags);
-	EXPECT_EQ(0, m.addr.len);
-}
-
-TEST_F(sock, tcp_read_write_both_ways)
-{
-	char buf[64];
-
-	TCP_PAIR();
-	EXPECT_EQ(4, write(self->c, "ping", 4));
-	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(4, read(self->s, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "ping", 4));
-	EXPECT_EQ(4, write(self->s, "pong", 4));
-	ASSERT_TRUE(poll1(self->c, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(4, read(self->c, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "pong", 4));
-
-	/* write() and the RECV ioctl, SEND ioctl and read() mix. */
-	EXPECT_EQ(3, write(self->c, "xyz", 3));
-	EXPECT_EQ(3, recv_full(self->s, buf, 3));
-	EXPECT_EQ(0, memcmp(buf, "xyz", 3));
-	EXPECT_EQ(3, wsp_send(self->s, "uvw", 3, 0));
-	ASSERT_TRUE(poll1(self->c, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(3, read(self->c, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "uvw", 3));
-}
-
-/* More than the socket buffers hold, in order, through a second process. */
-TEST_F(sock, tcp_bulk_transfer)
-{
-	enum { TOTAL = 1 << 20, CHUNK = 8192 };
-	static unsigned char out[TOTAL], in[TOTAL];
-	long got;
-	int status, i;
-	pid_t pid;
-
-	TCP_PAIR();
-	for (i = 0; i < TOTAL; i++)
-		out[i] = (unsigned char)(i * 7 + (i >> 11));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		size_t off = 0;
-
-		while (off < TOTAL) {
-			long n = wsp_send(self->c, out + off,
-					  TOTAL - off < CHUNK ? TOTAL - off
-							      : CHUNK, 0);
-			if (n <= 0)
-				_exit(1);
-			off += n;
-		}
-		_exit(0);
-	}
-	got = recv_full(self->s, in, TOTAL);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ(TOTAL, got);
-	EXPECT_EQ(0, memcmp(in, out, TOTAL));
-}
-
-TEST_F(sock, msg_peek_leaves_data)
-{
-	char buf[32];
-	int avail = -1;
-
-	TCP_PAIR();
-	EXPECT_EQ(11, wsp_send(self->c, "hello world", 11, 0));
-	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
-	memset(buf, 0, sizeof(buf));
-	EXPECT_EQ(5, wsp_recv(self->s, buf, 5, MSG_PEEK));
-	EXPECT_EQ(0, memcmp(buf, "hello", 5));
-	EXPECT_EQ(0, ioctl(self->s, FIONREAD, &avail));
-	EXPECT_EQ(11, avail);
-	memset(buf, 0, sizeof(buf));
-	EXPECT_EQ(11, wsp_recv(self->s, buf, sizeof(buf), MSG_PEEK));
-	EXPECT_EQ(11, wsp_recv(self->s, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, memcmp(buf, "hello world", 11));
-	EXPECT_EQ(0, ioctl(self->s, FIONREAD, &avail));
-	EXPECT_EQ(0, avail);
-}
-
-/* MSG_WAITALL waits for the rest even when part is already there. */
-TEST_F(sock, msg_waitall)
-{
-	char out[2000], in[2000];
-	int status, i;
-	long n;
-	pid_t pid;
-
-	TCP_PAIR();
-	for (i = 0; i < (int)sizeof(out); i++)
-		out[i] = (char)i;
-	ASSERT_EQ(1000, wsp_send(self->c, out, 1000, 0));
-	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
-
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		/* Send the rest once the parent waits in the receive. */
-		wait_sleeping(getppid());
-		_exit(wsp_send(self->c, out + 1000, 1000, 0) == 1000 ? 0 : 1);
-	}
-	memset(in, 0, sizeof(in));
-	n = wsp_recv(self->s, in, sizeof(in), MSG_WAITALL);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ(2000, n);
-	EXPECT_EQ(0, memcmp(in, out, sizeof(out)));
-}
-
-/* Urgent data: POLLPRI, SIOCATMARK, the normal data stops at the mark. */
-TEST_F(sock, msg_oob_and_siocatmark)
-{
-	char buf[16];
-	struct wsp_msg_args m = { .flags = MSG_OOB, .buf = (uintptr_t)buf,
-				  .len = sizeof(buf) };
-	int mark = -1;
-
-	TCP_PAIR();
-	EXPECT_EQ(3, wsp_send(self->c, "abc", 3, 0));
-	EXPECT_EQ(1, wsp_send(self->c, "X", 1, MSG_OOB));
-	ASSERT_TRUE(poll1(self->s, POLLPRI, WAIT_MS) & POLLPRI);
-
-	EXPECT_EQ(0, ioctl(self->s, SIOCATMARK, &mark));
-	EXPECT_EQ(0, mark);
-	memset(buf, 0, sizeof(buf));
-	EXPECT_EQ(3, wsp_recv(self->s, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, memcmp(buf, "abc", 3));
-	mark = -1;
-	EXPECT_EQ(0, ioctl(self->s, SIOCATMARK, &mark));
-	EXPECT_EQ(1, mark);
-
-	memset(buf, 0, sizeof(buf));
-	EXPECT_EQ(1, xioctl(self->s, WSP_IOC_RECV, &m));
-	EXPECT_EQ('X', buf[0]);
-	EXPECT_TRUE(m.out_flags & MSG_OOB) TH_LOG("out_flags %#x",
-						  m.out_flags);
-	/* Read once: now there is none. */
-	EXPECT_EQ(-EINVAL, wsp_recv(self->s, buf, sizeof(buf),
-				    MSG_OOB | MSG_DONTWAIT));
-	EXPECT_EQ(-1, ioctl(self->s, SIOCATMARK, NULL));
-	EXPECT_EQ(EFAULT, errno);
-}
-
-/* With SO_OOBINLINE the urgent byte stays in the stream. */
-TEST_F(sock, oobinline_keeps_urgent_byte_in_stream)
-{
-	char buf[16];
-	int one = 1, got = 0, i;
-	long n;
-
-	TCP_PAIR();
-	ASSERT_EQ(0, wsp_setsockopt(self->s, SOL_SOCKET, SO_OOBINLINE, &one,
-				    sizeof(one)));
-	EXPECT_EQ(3, wsp_send(self->c, "abc", 3, 0));
-	EXPECT_EQ(1, wsp_send(self->c, "X", 1, MSG_OOB));
-	ASSERT_TRUE(poll1(self->s, POLLPRI, WAIT_MS) & POLLPRI);
-	memset(buf, 0, sizeof(buf));
-	for (i = 0; i < 4 && got < 4; i++) {
-		n = wsp_recv(self->s, buf + got, 4 - got, MSG_DONTWAIT);
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	EXPECT_EQ(4, got);
-	EXPECT_EQ(0, memcmp(buf, "abcX", 4));
-}
-
-TEST_F(sock, fionread_counts)
-{
-	char buf[100];
-	int avail = -1;
-
-	TCP_PAIR();
-	EXPECT_EQ(0, ioctl(self->s, FIONREAD, &avail));
-	EXPECT_EQ(0, avail);
-	memset(buf, 'q', sizeof(buf));
-	EXPECT_EQ(100, wsp_send(self->c, buf, 100, 0));
-	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(0, ioctl(self->s, FIONREAD, &avail));
-	EXPECT_EQ(100, avail);
-	EXPECT_EQ(40, wsp_recv(self->s, buf, 40, 0));
-	EXPECT_EQ(0, ioctl(self->s, FIONREAD, &avail));
-	EXPECT_EQ(60, avail);
-	EXPECT_EQ(-1, ioctl(self->s, FIONREAD, NULL));
-	EXPECT_EQ(EFAULT, errno);
-}
-
-/* SHUT_WR: the peer reads EOF and can still answer. */
-TEST_F(sock, shutdown_wr_gives_peer_eof)
-{
-	struct wsp_shutdown_args sa = { .how = SHUT_WR };
-	char buf[8];
-
-	TCP_PAIR();
-	catch_sigpipe();
-	EXPECT_EQ(2, wsp_send(self->c, "hi", 2, 0));
-	ASSERT_EQ(0, wsp_ioctl(self->c, WSP_IOC_SHUTDOWN, &sa));
-	EXPECT_EQ(2, recv_full(self->s, buf, 2));
-	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(0, wsp_recv(self->s, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
-
-	EXPECT_EQ(3, wsp_send(self->s, "bye", 3, 0));
-	EXPECT_EQ(3, recv_full(self->c, buf, 3));
-	EXPECT_EQ(0, memcmp(buf, "bye", 3));
-
-	/* Sending after SHUT_WR is EPIPE, without a signal. */
-	EXPECT_EQ(-EPIPE, wsp_send(self->c, "x", 1, 0));
-	EXPECT_EQ(0, sigpipes);
-}
-
-/* SHUT_RD: the reader's own receive returns 0 instead of blocking. */
-TEST_F(sock, shutdown_rd_returns_eof)
-{
-	struct wsp_shutdown_args sa = { .how = SHUT_RD };
-	char buf[8];
-
-	TCP_PAIR();
-	ASSERT_EQ(0, wsp_ioctl(self->c, WSP_IOC_SHUTDOWN, &sa));
-	EXPECT_EQ(0, wsp_recv(self->c, buf, sizeof(buf), 0));
-	/* The other direction still carries data. */
-	EXPECT_EQ(2, wsp_send(self->c, "ok", 2, 0));
-	EXPECT_EQ(2, recv_full(self->s, buf, 2));
-}
-
-TEST_F(sock, shutdown_bad_args_einval)
-{
-	struct wsp_shutdown_args sa = { .how = 3 };
-	char buf[8];
-
-	TCP_PAIR();
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_SHUTDOWN, &sa));
-	sa.how = -1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_SHUTDOWN, &sa));
-	sa.how = 0x7fffffff;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_SHUTDOWN, &sa));
-	sa.how = SHUT_RDWR;
-	sa.flags = 1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_SHUTDOWN, &sa));
-
-	/* Nothing was shut: data still flows both ways. */
-	EXPECT_EQ(2, wsp_send(self->c, "c1", 2, 0));
-	EXPECT_EQ(2, recv_full(self->s, buf, 2));
-	EXPECT_EQ(2, wsp_send(self->s, "s1", 2, 0));
-	EXPECT_EQ(2, recv_full(self->c, buf, 2));
-}
-
-TEST_F(sock, shutdown_unconnected_enotconn)
-{
-	struct wsp_shutdown_args sa = { .how = SHUT_RDWR };
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	EXPECT_EQ(-ENOTCONN, wsp_ioctl(self->c, WSP_IOC_SHUTDOWN, &sa));
-}
-
-TEST_F(sock, read_returns_zero_at_eof)
-{
-	char buf[8];
-
-	TCP_PAIR();
-	close(self->c);
-	self->c = -1;
-	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
-	EXPECT_EQ(0, wsp_recv(self->s, buf, sizeof(buf), 0));
-}
-
-/*
- * Sending after the peer closed: the first sends may still succeed; then
- * EPIPE or ECONNRESET, and never SIGPIPE.
- */
-TEST_F(sock, send_after_peer_close_epipe_no_sigpipe)
-{
-	char buf[1000];
-	long n = 0;
-	int i;
-
-	TCP_PAIR();
-	catch_sigpipe();
-	memset(buf, 'z', sizeof(buf));
-	close(self->s);
-	self->s = -1;
-	close(self->l);
-	self->l = -1;
-	for (i = 0; i < 100; i++) {
-		n = wsp_send(self->c, buf, sizeof(buf), 0);
-		if (n < 0)
-			break;
-		/* Wait for the peer's reset rather than guessing. */
-		poll1(self->c, 0, 1000);
-	}
-	EXPECT_TRUE(n == -EPIPE || n == -ECONNRESET) TH_LOG("send: %ld", n);
-	n = wsp_send(self->c, buf, sizeof(buf), 0);
-	EXPECT_TRUE(n == -EPIPE || n == -ECONNRESET) TH_LOG("send: %ld", n);
-	EXPECT_EQ(0, sigpipes);
-}
-
-/* The same through write(). */
-TEST_F(sock, write_after_peer_close_epipe_no_sigpipe)
-{
-	char buf[1000];
-	ssize_t n = 0;
-	int i, err = 0;
-
-	TCP_PAIR();
-	catch_sigpipe();
-	memset(buf, 'z', sizeof(buf));
-	close(self->s);
-	self->s = -1;
-	for (i = 0; i < 100; i++) {
-		n = write(self->c, buf, sizeof(buf));
-		if (n < 0) {
-			err = errno;
-			break;
-		}
-		poll1(self->c, 0, 1000);
-	}
-	EXPECT_EQ(-1, n);
-	EXPECT_TRUE(err == EPIPE || err == ECONNRESET) TH_LOG("errno %d", err);
-	EXPECT_EQ(0, sigpipes);
-}
-
-/* --- send/recv bad arguments --------------------------------------- */
-
-TEST_F(sock, send_bad_flags_einval)
-{
-	static const unsigned int bad[] = {
-		MSG_PEEK, MSG_WAITALL, MSG_NOSIGNAL, MSG_MORE, MSG_TRUNC,
-		MSG_DONTROUTE, MSG_EOR, MSG_CONFIRM, 0x80000000u,
-	};
-	char buf[8];
-	int i, avail = -1;
-
-	TCP_PAIR();
-	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++)
-		EXPECT_EQ(-EINVAL, wsp_send(self->c, "bad", 3, bad[i]))
-			TH_LOG("flags %#x", bad[i]);
-	/* Nothing was sent. */
-	EXPECT_EQ(4, wsp_send(self->c, "good", 4, 0));
-	EXPECT_EQ(4, recv_full(self->s, buf, 4));
-	EXPECT_EQ(0, memcmp(buf, "good", 4));
-	EXPECT_EQ(0, ioctl(self->s, FIONREAD, &avail));
-	EXPECT_EQ(0, avail);
-}
-
-TEST_F(sock, recv_bad_flags_einval)
-{
-	static const unsigned int bad[] = {
-		MSG_TRUNC, MSG_NOSIGNAL, MSG_ERRQUEUE, MSG_CMSG_CLOEXEC,
-		MSG_DONTROUTE, MSG_CTRUNC, 0x80000000u,
-	};
-	char buf[8];
-	int i, avail = -1;
-
-	TCP_PAIR();
-	EXPECT_EQ(4, wsp_send(self->c, "data", 4, 0));
-	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
-	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++)
-		EXPECT_EQ(-EINVAL, wsp_recv(self->s, buf, sizeof(buf), bad[i]))
-			TH_LOG("flags %#x", bad[i]);
-	/* Nothing was consumed. */
-	EXPECT_EQ(0, ioctl(self->s, FIONREAD, &avail));
-	EXPECT_EQ(4, avail);
-}
-
-TEST_F(sock, send_bad_buffer_efault)
-{
-	void *unmapped = unmapped_page();
-	char buf[8];
-	int avail = -1;
-
-	ASSERT_NE(MAP_FAILED, unmapped);
-	TCP_PAIR();
-	EXPECT_EQ(-EFAULT, wsp_send(self->c, unmapped, 16, 0));
-	EXPECT_EQ(-EFAULT, wsp_send(self->c, KERNEL_PTR, 16, 0));
-	EXPECT_EQ(-1, write(self->c, unmapped, 16));
-	EXPECT_EQ(EFAULT, errno);
-	munmap(unmapped, 4096);
-	/* Nothing was sent; the connection works. */
-	EXPECT_EQ(2, wsp_send(self->c, "ok", 2, 0));
-	EXPECT_EQ(2, recv_full(self->s, buf, 2));
-	EXPECT_EQ(0, memcmp(buf, "ok", 2));
-	EXPECT_EQ(0, ioctl(self->s, FIONREAD, &avail));
-	EXPECT_EQ(0, avail);
-}
-
-TEST_F(sock, recv_bad_buffer_efault)
-{
-	void *unmapped = unmapped_page();
-	char buf[8];
-	int avail = -1;
-
-	ASSERT_NE(MAP_FAILED, unmapped);
-	TCP_PAIR();
-	EXPECT_EQ(4, wsp_send(self->c, "keep", 4, 0));
-	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(-EFAULT, wsp_recv(self->s, unmapped, 16, 0));
-	EXPECT_EQ(-EFAULT, wsp_recv(self->s, KERNEL_PTR, 16, 0));
-	EXPECT_EQ(-1, read(self->s, unmapped, 16));
-	EXPECT_EQ(EFAULT, errno);
-	munmap(unmapped, 4096);
-	/* The data is still there. */
-	EXPECT_EQ(0, ioctl(self->s, FIONREAD, &avail));
-	EXPECT_EQ(4, avail);
-	EXPECT_EQ(4, recv_full(self->s, buf, 4));
-	EXPECT_EQ(0, memcmp(buf, "keep", 4));
-}
-
-/* A bad destination in the send's address field. */
-TEST_F(sock, sendto_bad_addr_einval)
-{
-	struct test_addr a1 = { 0 }, a2 = { 0 };
-	char buf[8];
-	struct wsp_msg_args m = { .buf = (uintptr_t)"dgram", .len = 5 };
-
-	UDP_BOUND(self->u1, a1);
-	UDP_BOUND(self->u2, a2);
-	m.addr = a2;
-	m.addr.len = WSP_SOCKADDR_MAX + 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->u1, WSP_IOC_SEND, &m));
-	m.addr.len = 0xffffffffu;
-	EXPECT_EQ(-EINVAL, xioctl(self->u1, WSP_IOC_SEND, &m));
-	m.addr = a2;
-	m.addr.__reserved = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->u1, WSP_IOC_SEND, &m));
-	/* Nothing arrived. */
-	EXPECT_EQ(-EAGAIN, wsp_recv(self->u2, buf, sizeof(buf), MSG_DONTWAIT));
-	m.addr = a2;
-	EXPECT_EQ(5, xioctl(self->u1, WSP_IOC_SEND, &m));
-}
-
-/* --- UDP ----------------------------------------------------------- */
-
-TEST_F(sock, udp_sendto_recvfrom)
-{
-	struct test_addr a1 = { 0 }, a2 = { 0 };
-	char buf[32];
-	struct wsp_msg_args m = { .buf = (uintptr_t)"hello", .len = 5 };
-	struct wsp_msg_args r = { .buf = (uintptr_t)buf, .len = sizeof(buf) };
-
-	UDP_BOUND(self->u1, a1);
-	UDP_BOUND(self->u2, a2);
-	m.addr = a2;
-	EXPECT_EQ(5, xioctl(self->u1, WSP_IOC_SEND, &m));
-	ASSERT_TRUE(poll1(self->u2, POLLIN, WAIT_MS) & POLLIN);
-	memset(buf, 0, sizeof(buf));
-	EXPECT_EQ(5, xioctl(self->u2, WSP_IOC_RECV, &r));
-	EXPECT_EQ(0, memcmp(buf, "hello", 5));
-	EXPECT_EQ(0, r.out_flags & MSG_TRUNC);
-	EXPECT_EQ(sa_len(variant->family), r.addr.len);
-	EXPECT_EQ(variant->family, sa_family(&r.addr));
-	EXPECT_EQ(wsp_port(&a1), wsp_port(&r.addr));
-	EXPECT_TRUE(sa_is_loopback(&r.addr));
-
-	/* And back to the source it reported. */
-	m.addr = r.addr;
-	m.buf = (uintptr_t)"back";
-	m.len = 4;
-	EXPECT_EQ(4, xioctl(self->u2, WSP_IOC_SEND, &m));
-	ASSERT_TRUE(poll1(self->u1, POLLIN, WAIT_MS) & POLLIN);
-	memset(&r, 0, sizeof(r));
-	r.buf = (uintptr_t)buf;
-	r.len = sizeof(buf);
-	EXPECT_EQ(4, xioctl(self->u1, WSP_IOC_RECV, &r));
-	EXPECT_EQ(0, memcmp(buf, "back", 4));
-	EXPECT_EQ(wsp_port(&a2), wsp_port(&r.addr));
-}
-
-TEST_F(sock, udp_truncation_flag)
-{
-	struct test_addr a1 = { 0 }, a2 = { 0 };
-	char big[100], buf[10];
-	struct wsp_msg_args m = { .buf = (uintptr_t)big, .len = sizeof(big) };
-	struct wsp_msg_args r = { .buf = (uintptr_t)buf, .len = sizeof(buf) };
-
-	UDP_BOUND(self->u1, a1);
-	UDP_BOUND(self->u2, a2);
-	memset(big, 'B', sizeof(big));
-	m.addr = a2;
-	EXPECT_EQ(100, xioctl(self->u1, WSP_IOC_SEND, &m));
-	ASSERT_TRUE(poll1(self->u2, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(10, xioctl(self->u2, WSP_IOC_RECV, &r));
-	EXPECT_TRUE(r.out_flags & MSG_TRUNC) TH_LOG("out_flags %#x",
-						    r.out_flags);
-	EXPECT_EQ(0, memcmp(buf, big, sizeof(buf)));
-	/* The rest of the datagram is gone. */
-	EXPECT_EQ(-EAGAIN, wsp_recv(self->u2, buf, sizeof(buf), MSG_DONTWAIT));
-
-	/* A datagram that fits has no MSG_TRUNC. */
-	m.len = 10;
-	EXPECT_EQ(10, xioctl(self->u1, WSP_IOC_SEND, &m));
-	ASSERT_TRUE(poll1(self->u2, POLLIN, WAIT_MS) & POLLIN);
-	memset(&r, 0, sizeof(r));
-	r.buf = (uintptr_t)buf;
-	r.len = sizeof(buf);
-	EXPECT_EQ(10, xioctl(self->u2, WSP_IOC_RECV, &r));
-	EXPECT_EQ(0, r.out_flags & MSG_TRUNC);
-}
-
-TEST_F(sock, udp_connected_send_recv)
-{
-	struct test_addr a1 = { 0 }, a2 = { 0 }, peer = { 0 };
-	char buf[16];
-
-	UDP_BOUND(self->u1, a1);
-	UDP_BOUND(self->u2, a2);
-	ASSERT_EQ(0, wsp_connect(self->u1, &a2));
-	ASSERT_EQ(0, wsp_getpeername(self->u1, &peer));
-	EXPECT_EQ(wsp_port(&a2), wsp_port(&peer));
-	EXPECT_EQ(3, wsp_send(self->u1, "one", 3, 0));
-	EXPECT_EQ(3, write(self->u1, "two", 3));
-	ASSERT_TRUE(poll1(self->u2, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(3, wsp_recv(self->u2, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, memcmp(buf, "one", 3));
-	ASSERT_TRUE(poll1(self->u2, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(3, read(self->u2, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "two", 3));
-}
-
-/* An unconnected UDP socket has nowhere to send without an address. */
-TEST_F(sock, udp_send_without_address_edestaddrreq)
-{
-	struct test_addr a = { 0 };
-
-	UDP_BOUND(self->u1, a);
-	EXPECT_EQ(-EDESTADDRREQ, wsp_send(self->u1, "x", 1, 0));
-}
-
-/* FIONREAD on a datagram socket is the next datagram's size. */
-TEST_F(sock, udp_fionread_next_datagram)
-{
-	struct test_addr a1 = { 0 }, a2 = { 0 };
-	char buf[64];
-	int avail = -1;
-
-	UDP_BOUND(self->u1, a1);
-	UDP_BOUND(self->u2, a2);
-	ASSERT_EQ(0, wsp_connect(self->u1, &a2));
-	memset(buf, 'u', sizeof(buf));
-	EXPECT_EQ(30, wsp_send(self->u1, buf, 30, 0));
-	EXPECT_EQ(50, wsp_send(self->u1, buf, 50, 0));
-	ASSERT_TRUE(poll1(self->u2, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(0, ioctl(self->u2, FIONREAD, &avail));
-	EXPECT_EQ(30, avail);
-	EXPECT_EQ(30, wsp_recv(self->u2, buf, sizeof(buf), 0));
-	ASSERT_TRUE(poll1(self->u2, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(0, ioctl(self->u2, FIONREAD, &avail));
-	EXPECT_EQ(50, avail);
-}
+/* Connect self->c to the listener at @a and accept it into self->s. */
+#define CONNECT_ACCEPT(a) do {						\
+	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);			\
+	ASSERT_EQ(0, wsp_connect(self->c, &(a)));			\
+	ASSERT_TRUE(poll1(self->l, POLLIN, WAIT_MS) & POLLIN);		\
+	self->s = accept4(self->l, NULL, NULL, SOCK_CLOEXEC);		\
+	ASSERT_LE(0, self->s) TH_LOG("accept4: %s", strerror(errno));	\
+} while (0)
 
 /* --- blocking mode ------------------------------------------------- */
 
-TEST_F(sock, set_nonblock_toggles_mode)
+TEST_F(sock, set_nonblock_sets_and_clears_o_nonblock)
 {
 	struct wsp_socket_info info;
 
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
 	ASSERT_EQ(0, wsp_set_nonblock(self->c, 1));
+	EXPECT_EQ(1, fd_nonblocking(self->c));
 	ASSERT_EQ(0, wsp_info(self->c, &info));
 	EXPECT_EQ(1, info.nonblocking);
 	ASSERT_EQ(0, wsp_set_nonblock(self->c, 1));
+	EXPECT_EQ(1, fd_nonblocking(self->c));
+	ASSERT_EQ(0, wsp_set_nonblock(self->c, 0));
+	EXPECT_EQ(0, fd_nonblocking(self->c));
+	ASSERT_EQ(0, wsp_info(self->c, &info));
+	EXPECT_EQ(0, info.nonblocking);
+}
+
+/* The mode is the socket's: set through one descriptor, seen by all. */
+TEST_F(sock, set_nonblock_applies_to_every_descriptor)
+{
+	struct wsp_protocol_info pi;
+	int d, r;
+
+	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
+	d = dup(self->c);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(0, wsp_duplicate(self->c, getpid(), &pi));
+	r = wsp_redeem(self->dev, &pi);
+	ASSERT_LE(0, r);
+
+	ASSERT_EQ(0, wsp_set_nonblock(r, 1));
+	EXPECT_EQ(1, fd_nonblocking(self->c));
+	EXPECT_EQ(1, fd_nonblocking(d));
+	EXPECT_EQ(1, fd_nonblocking(r));
+	ASSERT_EQ(0, wsp_set_nonblock(d, 0));
+	EXPECT_EQ(0, fd_nonblocking(self->c));
+	EXPECT_EQ(0, fd_nonblocking(r));
+	close(r);
+	close(d);
+}
+
+/* The mode SOCKET_INFO reports is the file's O_NONBLOCK, however set. */
+TEST_F(sock, socket_info_reports_o_nonblock)
+{
+	struct wsp_socket_info info;
+	int fl;
+
+	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
+	fl = fcntl(self->c, F_GETFL);
+	ASSERT_EQ(0, fcntl(self->c, F_SETFL, fl | O_NONBLOCK));
 	ASSERT_EQ(0, wsp_info(self->c, &info));
 	EXPECT_EQ(1, info.nonblocking);
-	ASSERT_EQ(0, wsp_set_nonblock(self->c, 0));
+	ASSERT_EQ(0, fcntl(self->c, F_SETFL, fl & ~O_NONBLOCK));
 	ASSERT_EQ(0, wsp_info(self->c, &info));
 	EXPECT_EQ(0, info.nonblocking);
 }
@@ -1607,7 +806,6 @@ TEST_F(sock, set_nonblock_toggles_mode)
 TEST_F(sock, set_nonblock_bad_args_einval)
 {
 	struct wsp_nonblock_args na = { .nonblocking = 2 };
-	struct wsp_socket_info info;
 
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
 	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_SET_NONBLOCK, &na));
@@ -1616,8 +814,7 @@ TEST_F(sock, set_nonblock_bad_args_einval)
 	na.nonblocking = 1;
 	na.flags = 1;
 	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_SET_NONBLOCK, &na));
-	ASSERT_EQ(0, wsp_info(self->c, &info));
-	EXPECT_EQ(0, info.nonblocking);
+	EXPECT_EQ(0, fd_nonblocking(self->c));
 
 	/* And a non-blocking socket stays non-blocking. */
 	ASSERT_EQ(0, wsp_set_nonblock(self->c, 1));
@@ -1627,10 +824,10 @@ TEST_F(sock, set_nonblock_bad_args_einval)
 	na.nonblocking = 0;
 	na.flags = 0x80000000u;
 	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_SET_NONBLOCK, &na));
-	ASSERT_EQ(0, wsp_info(self->c, &info));
-	EXPECT_EQ(1, info.nonblocking);
+	EXPECT_EQ(1, fd_nonblocking(self->c));
 }
 
+/* The mode is real: a non-blocking descriptor's receive does not wait. */
 TEST_F(sock, nonblocking_recv_eagain)
 {
 	char buf[8];
@@ -1640,580 +837,462 @@ TEST_F(sock, nonblocking_recv_eagain)
 	EXPECT_EQ(-EAGAIN, wsp_recv(self->s, buf, sizeof(buf), 0));
 	EXPECT_EQ(-1, read(self->s, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
-	/* Once data is there, it comes. */
-	EXPECT_EQ(2, wsp_send(self->c, "go", 2, 0));
+}
+
+/*
+ * The documented limitation: fcntl(F_SETFL) is the VFS's, no driver sees
+ * it, so it clears O_NONBLOCK despite a registration.
+ */
+TEST_F(sock, fcntl_clears_o_nonblock_despite_registration)
+{
+	int fl;
+
+	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
+	ASSERT_EQ(0, wsp_event_select(self->c, self->efd, WSP_FD_READ));
+	fl = fcntl(self->c, F_GETFL);
+	ASSERT_TRUE(fl & O_NONBLOCK);
+	EXPECT_EQ(0, fcntl(self->c, F_SETFL, fl & ~O_NONBLOCK));
+	EXPECT_EQ(0, fd_nonblocking(self->c));
+}
+
+/* The same limitation through ioctl(FIONBIO). */
+TEST_F(sock, fionbio_clears_o_nonblock_despite_registration)
+{
+	int off = 0;
+
+	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
+	ASSERT_EQ(0, wsp_async_select(self->c, self->win, TEST_MSG,
+				      WSP_FD_READ));
+	ASSERT_EQ(1, fd_nonblocking(self->c));
+	EXPECT_EQ(0, ioctl(self->c, FIONBIO, &off));
+	EXPECT_EQ(0, fd_nonblocking(self->c));
+}
+
+/* --- socket options the module refuses ----------------------------- */
+
+/* TCP_ULP would replace the protocol ops the module wraps. */
+TEST_F(sock, tcp_ulp_eopnotsupp)
+{
+	char buf[4];
+
+	TCP_PAIR();
+	EXPECT_EQ(-EOPNOTSUPP, wsp_setsockopt(self->s, IPPROTO_TCP, TCP_ULP,
+					      "tls", sizeof("tls")));
+	EXPECT_EQ(-EOPNOTSUPP, wsp_setsockopt(self->c, IPPROTO_TCP, TCP_ULP,
+					      "mptcp", sizeof("mptcp")));
+	/* Still the module's socket, and still carrying data. */
+	EXPECT_NE(0, wsp_socket_id(self->s));
+	EXPECT_EQ(2, wsp_send(self->c, "ok", 2, 0));
 	ASSERT_TRUE(poll1(self->s, POLLIN, WAIT_MS) & POLLIN);
 	EXPECT_EQ(2, wsp_recv(self->s, buf, sizeof(buf), 0));
 }
 
-TEST_F(sock, nonblocking_udp_recv_eagain)
+/* TCP_ZEROCOPY_RECEIVE would consume data no receive call sees. */
+TEST_F(sock, tcp_zerocopy_receive_eopnotsupp)
 {
-	struct test_addr a = { 0 };
-	char buf[8];
-
-	NEW_SOCK(self->u1, SOCK_DGRAM, WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
-	wsp_loopback(&a, variant->family, 0);
-	ASSERT_EQ(0, wsp_bind(self->u1, &a));
-	EXPECT_EQ(-EAGAIN, wsp_recv(self->u1, buf, sizeof(buf), 0));
-}
-
-/*
- * A non-blocking sender fills the connection: EAGAIN, no POLLOUT; once the
- * receiver drains it, POLLOUT again.
- */
-TEST_F(sock, nonblocking_send_full_then_pollout)
-{
-	static char buf[16384];
-	long n = 0, sent = 0, got = 0;
-	int i, rev = 0;
+	struct tcp_zerocopy_receive zc;
+	unsigned int len = sizeof(zc);
 
 	TCP_PAIR();
-	ASSERT_EQ(0, wsp_set_nonblock(self->c, 1));
-	memset(buf, 'f', sizeof(buf));
-	for (i = 0; i < 4096; i++) {
-		n = wsp_send(self->c, buf, sizeof(buf), 0);
-		if (n < 0)
-			break;
-		sent += n;
-	}
-	ASSERT_EQ(-EAGAIN, n) TH_LOG("sent %ld bytes without EAGAIN", sent);
-	EXPECT_LT(0, sent);
-	rev = poll1(self->c, POLLOUT, 0);
-	EXPECT_FALSE(rev & POLLOUT) TH_LOG("revents %#x", rev);
-
-	/* Drain it all; the sender becomes writable again. */
-	while (got < sent) {
-		n = wsp_recv(self->s, buf, sizeof(buf), 0);
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	EXPECT_EQ(sent, got);
-	rev = poll1(self->c, POLLOUT, WAIT_MS);
-	EXPECT_TRUE(rev & POLLOUT) TH_LOG("revents %#x", rev);
-	EXPECT_EQ(3, wsp_send(self->c, "end", 3, 0));
+	EXPECT_EQ(4, wsp_send(self->c, "data", 4, 0));
+	ASSERT_EQ(0, wait_bytes(self->s, 4));
+	memset(&zc, 0, sizeof(zc));
+	EXPECT_EQ(-EOPNOTSUPP, wsp_getsockopt(self->s, IPPROTO_TCP,
+					      TCP_ZEROCOPY_RECEIVE, &zc,
+					      &len));
+	/* Nothing was consumed. */
+	EXPECT_EQ(4, bytes_waiting(self->s));
 }
 
-/* MSG_DONTWAIT makes one call non-blocking, not the socket. */
-TEST_F(sock, msg_dontwait_on_blocking_socket)
+/* --- readiness ----------------------------------------------------- */
+
+/* epoll on a descriptor: EPOLLIN once data is there, not before. */
+TEST_F(sock, epoll_reports_epollin_for_data)
 {
-	struct wsp_socket_info info;
-	char buf[8];
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+	int ep;
 
 	TCP_PAIR();
-	EXPECT_EQ(-EAGAIN, wsp_recv(self->s, buf, sizeof(buf), MSG_DONTWAIT));
-	ASSERT_EQ(0, wsp_info(self->s, &info));
-	EXPECT_EQ(0, info.nonblocking);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->s, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	EXPECT_EQ(3, wsp_send(self->c, "abc", 3, 0));
+	memset(&ev, 0, sizeof(ev));
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, WAIT_MS));
+	EXPECT_TRUE(ev.events & EPOLLIN) TH_LOG("events %#x", ev.events);
+	EXPECT_EQ(42, ev.data.u64);
+	close(ep);
 }
 
-TEST_F(sock, nonblocking_accept_eagain)
+/* The module's own wake-ups do not take epoll's: a registered socket. */
+TEST_F(sock, epoll_reports_epollin_while_event_selected)
 {
-	struct test_addr a = { 0 };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = 7 };
+	int ep;
 
-	LISTENER(a, WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
-	self->s = wsp_accept(self->l, NULL);
-	EXPECT_EQ(-EAGAIN, self->s);
+	TCP_PAIR();
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->s, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	EXPECT_EQ(1, wsp_send(self->c, "x", 1, 0));
+	memset(&ev, 0, sizeof(ev));
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, WAIT_MS));
+	EXPECT_TRUE(ev.events & EPOLLIN) TH_LOG("events %#x", ev.events);
+	EXPECT_EQ(7, ev.data.u64);
+	/* And the registration saw it too. */
+	EXPECT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
+	close(ep);
+}
 
-	/* With a connection pending, it accepts. */
+/* --- accepted sockets ---------------------------------------------- */
+
+/* An accepted socket is a wspshare socket of its own. */
+TEST_F(sock, accepted_socket_is_wspshare_socket_with_new_id)
+{
+	struct wsp_socket_info il, ic, is;
+	struct test_addr a;
+	unsigned long long id = 0;
+	struct stat st;
+
+	LISTENER(a, WSP_FD_CLOEXEC);
+	CONNECT_ACCEPT(a);
+	ASSERT_EQ(0, wsp_info(self->l, &il));
+	ASSERT_EQ(0, wsp_info(self->c, &ic));
+	ASSERT_EQ(0, wsp_info(self->s, &is));
+	EXPECT_NE(il.socket_id, is.socket_id);
+	EXPECT_NE(ic.socket_id, is.socket_id);
+	EXPECT_EQ(variant->family, is.family);
+	EXPECT_EQ(SOCK_STREAM, is.type);
+	EXPECT_EQ(IPPROTO_TCP, is.protocol);
+	EXPECT_EQ(0, is.pending_duplicates);
+	ASSERT_EQ(0, wsp_fdinfo_socket_id(self->s, &id));
+	EXPECT_EQ(is.socket_id, id);
+	ASSERT_EQ(0, fstat(self->s, &st));
+	EXPECT_TRUE(S_ISSOCK(st.st_mode));
+}
+
+/* Accepting counts one more socket; closing it, one less. */
+TEST_F(sock, accepted_socket_counted)
+{
+	struct wsp_counters c0, c1, c2;
+	struct test_addr a;
+
+	LISTENER(a, WSP_FD_CLOEXEC);
 	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
 	ASSERT_EQ(0, wsp_connect(self->c, &a));
 	ASSERT_TRUE(poll1(self->l, POLLIN, WAIT_MS) & POLLIN);
-	self->s = wsp_accept(self->l, NULL);
-	EXPECT_LE(0, self->s);
-}
-
-/* Non-blocking connect: EINPROGRESS, then POLLOUT and a peer name. */
-TEST_F(sock, nonblocking_connect_einprogress)
-{
-	struct test_addr a = { 0 }, peer = { 0 };
-	int err = -1, rev;
-
-	LISTENER(a, WSP_FD_CLOEXEC);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
-	ASSERT_EQ(-EINPROGRESS, wsp_connect(self->c, &a));
-	rev = poll1(self->c, POLLOUT, WAIT_MS);
-	EXPECT_TRUE(rev & POLLOUT) TH_LOG("revents %#x", rev);
-	EXPECT_FALSE(rev & (POLLERR | POLLHUP)) TH_LOG("revents %#x", rev);
-	EXPECT_EQ(0, wsp_getsockopt_int(self->c, SOL_SOCKET, SO_ERROR, &err));
-	EXPECT_EQ(0, err);
-	ASSERT_EQ(0, wsp_getpeername(self->c, &peer));
-	EXPECT_EQ(wsp_port(&a), wsp_port(&peer));
-	EXPECT_TRUE(sa_is_loopback(&peer));
-	/*
-	 * As connect(2): the next connect reports the completed one (0),
-	 * the one after says the socket is connected.
-	 */
-	EXPECT_EQ(0, wsp_connect(self->c, &a));
-	EXPECT_EQ(-EISCONN, wsp_connect(self->c, &a));
-	self->s = wsp_accept(self->l, NULL);
-	EXPECT_LE(0, self->s);
-}
-
-/* The file's O_NONBLOCK does not make a blocking socket non-blocking. */
-TEST_F(sock, file_o_nonblock_ignored_on_blocking_socket)
-{
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
-	char buf[8];
-	long t0, dt;
-	ssize_t n;
-
-	TCP_PAIR();
-	ASSERT_EQ(0, wsp_setsockopt(self->s, SOL_SOCKET, SO_RCVTIMEO, &tv,
-				    sizeof(tv)));
-	ASSERT_EQ(0, fcntl(self->s, F_SETFL,
-			   fcntl(self->s, F_GETFL) | O_NONBLOCK));
-	ASSERT_TRUE(fcntl(self->s, F_GETFL) & O_NONBLOCK);
-
-	t0 = now_ms();
-	EXPECT_EQ(-EAGAIN, wsp_recv(self->s, buf, sizeof(buf), 0));
-	dt = now_ms() - t0;
-	EXPECT_LE(100, dt) TH_LOG("recv returned after %ld ms: did not block",
-				  dt);
-
-	t0 = now_ms();
-	n = read(self->s, buf, sizeof(buf));
-	dt = now_ms() - t0;
-	EXPECT_EQ(-1, n);
-	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_LE(100, dt) TH_LOG("read returned after %ld ms: did not block",
-				  dt);
-}
-
-/* Nor does a file without O_NONBLOCK make a non-blocking socket block. */
-TEST_F(sock, file_flags_ignored_on_nonblocking_socket)
-{
-	struct timeval tv = { .tv_sec = 3, .tv_usec = 0 };
-	char buf[8];
-	long t0, dt;
-
-	TCP_PAIR();
-	/* A safety net: if it blocks, it returns after 3 s. */
-	ASSERT_EQ(0, wsp_setsockopt(self->s, SOL_SOCKET, SO_RCVTIMEO, &tv,
-				    sizeof(tv)));
-	ASSERT_EQ(0, wsp_set_nonblock(self->s, 1));
-	ASSERT_EQ(0, fcntl(self->s, F_SETFL,
-			   fcntl(self->s, F_GETFL) & ~O_NONBLOCK));
-	t0 = now_ms();
-	EXPECT_EQ(-EAGAIN, wsp_recv(self->s, buf, sizeof(buf), 0));
-	dt = now_ms() - t0;
-	EXPECT_GT(1500, dt) TH_LOG("recv blocked for %ld ms", dt);
-}
-
-/* SO_RCVTIMEO bounds a blocking receive. */
-TEST_F(sock, rcvtimeo_bounds_blocking_recv)
-{
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
-	char buf[8];
-	long t0, dt;
-	ssize_t n;
-
-	TCP_PAIR();
-	ASSERT_EQ(0, wsp_setsockopt(self->s, SOL_SOCKET, SO_RCVTIMEO, &tv,
-				    sizeof(tv)));
-	t0 = now_ms();
-	EXPECT_EQ(-EAGAIN, wsp_recv(self->s, buf, sizeof(buf), 0));
-	n = read(self->s, buf, sizeof(buf));
-	EXPECT_EQ(-1, n);
-	EXPECT_EQ(EAGAIN, errno);
-	dt = now_ms() - t0;
-	EXPECT_GT(10000, dt) TH_LOG("took %ld ms", dt);
-}
-
-/* --- poll ---------------------------------------------------------- */
-
-TEST_F(sock, poll_readiness)
-{
-	char buf[16];
-	int rev;
-
-	TCP_PAIR();
-	EXPECT_EQ(0, poll1(self->s, POLLIN, 0));
-	rev = poll1(self->c, POLLOUT, WAIT_MS);
-	EXPECT_EQ(POLLOUT, rev & (POLLOUT | POLLIN | POLLERR | POLLHUP));
-	EXPECT_EQ(5, wsp_send(self->c, "ready", 5, 0));
-	rev = poll1(self->s, POLLIN | POLLOUT, WAIT_MS);
-	EXPECT_EQ(POLLIN | POLLOUT, rev & (POLLOUT | POLLIN | POLLERR | POLLHUP));
-	EXPECT_EQ(5, wsp_recv(self->s, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, poll1(self->s, POLLIN, 0));
-}
-
-TEST_F(sock, poll_listener_pending_connection)
-{
-	struct test_addr a = { 0 };
-
-	LISTENER(a, WSP_FD_CLOEXEC);
-	EXPECT_EQ(0, poll1(self->l, POLLIN, 0));
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_connect(self->c, &a));
-	EXPECT_TRUE(poll1(self->l, POLLIN, WAIT_MS) & POLLIN);
+	ASSERT_EQ(0, wsp_read_counters(&c0));
 	self->s = wsp_accept(self->l, NULL);
 	ASSERT_LE(0, self->s);
-	EXPECT_EQ(0, poll1(self->l, POLLIN, 0));
+	ASSERT_EQ(0, wsp_read_counters(&c1));
+	EXPECT_EQ(c0.sockets + 1, c1.sockets);
+	close(self->s);
+	self->s = -1;
+	ASSERT_EQ(0, wsp_read_counters(&c2));
+	EXPECT_EQ(c0.sockets, c2.sockets);
 }
 
-TEST_F(sock, poll_peer_close_hup)
+/*
+ * An accepted socket takes the listener's blocking mode, as on Windows
+ * (accept4(2) without SOCK_NONBLOCK would give a blocking one).
+ */
+TEST_F(sock, accepted_socket_inherits_nonblocking_mode)
 {
-	int rev;
+	struct test_addr a;
+	int c2, s2;
+
+	LISTENER(a, WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
+	CONNECT_ACCEPT(a);
+	EXPECT_EQ(1, fd_nonblocking(self->s));
+
+	/* And a blocking listener's is blocking. */
+	ASSERT_EQ(0, wsp_set_nonblock(self->l, 0));
+	c2 = wsp_socket(self->dev, variant->family, SOCK_STREAM, 0,
+			WSP_FD_CLOEXEC);
+	ASSERT_LE(0, c2);
+	ASSERT_EQ(0, wsp_connect(c2, &a));
+	s2 = accept4(self->l, NULL, NULL, SOCK_CLOEXEC);
+	ASSERT_LE(0, s2);
+	EXPECT_EQ(0, fd_nonblocking(s2));
+	close(s2);
+	close(c2);
+}
+
+/* --- descriptors in other processes -------------------------------- */
+
+/* What a child reports about the descriptor it got. */
+struct child_report {
+	int fd;
+	int err;
+	unsigned long long socket_id;
+};
+
+/*
+ * A descriptor sent over SCM_RIGHTS to another process is the same socket,
+ * and a registration made through it replaces the one made here.
+ */
+TEST_F(sock, scm_rights_descriptor_shares_socket_and_registration)
+{
+	struct child_report rep = { 0 };
+	struct wsp_registration r;
+	int sp[2];
+	pid_t pid;
+	char go = 'g';
 
 	TCP_PAIR();
-	close(self->c);
-	self->c = -1;
-	rev = poll1(self->s, POLLIN | POLLRDHUP, WAIT_MS);
-	EXPECT_TRUE(rev & POLLIN) TH_LOG("revents %#x", rev);
-	EXPECT_TRUE(rev & POLLRDHUP) TH_LOG("revents %#x", rev);
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int efd = eventfd(0, EFD_CLOEXEC);
+
+		close(sp[0]);
+		close(self->s);	/* the child's only copy comes by SCM_RIGHTS */
+		rep.fd = wsp_recv_fd(sp[1]);
+		rep.socket_id = rep.fd >= 0 ? wsp_socket_id(rep.fd) : 0;
+		rep.err = rep.fd < 0 ? rep.fd :
+			  wsp_event_select(rep.fd, efd, WSP_FD_WRITE);
+		if (write(sp[1], &rep, sizeof(rep)) != sizeof(rep))
+			_exit(1);
+		/* Stay until the parent has looked. */
+		_exit(read(sp[1], &go, 1) == 1 ? 0 : 2);
+	}
+	close(sp[1]);
+	ASSERT_EQ(0, wsp_send_fd(sp[0], self->s));
+	ASSERT_EQ(sizeof(rep), read(sp[0], &rep, sizeof(rep)));
+	ASSERT_LE(0, rep.fd) TH_LOG("child: %s", strerror(-rep.fd));
+	EXPECT_EQ(0, rep.err) TH_LOG("child's event-select: %s",
+				     strerror(-rep.err));
+	EXPECT_EQ(wsp_socket_id(self->s), rep.socket_id);
+
+	ASSERT_EQ(0, wsp_get_registration(self->s, &r));
+	EXPECT_EQ(WSP_REG_EVENT, r.kind);
+	EXPECT_EQ(WSP_FD_WRITE, r.mask);
+	EXPECT_EQ(pid, r.pid);
+	EXPECT_EQ((uint64_t)rep.fd, r.descriptor);
+
+	EXPECT_EQ(1, write(sp[0], &go, 1));
+	EXPECT_EQ(0, wsp_reap(pid, WAIT_MS));
+	close(sp[0]);
 }
 
-TEST_F(sock, poll_udp_datagram)
+/*
+ * pidfd_getfd(2) takes a descriptor out of another process: the same
+ * socket, and a registration made through it replaces the other's.
+ */
+TEST_F(sock, pidfd_getfd_descriptor_shares_socket_and_registration)
 {
-	struct test_addr a1 = { 0 }, a2 = { 0 };
-	char buf[8];
+	struct child_report rep = { 0 };
+	struct wsp_registration r;
+	int p2c[2], c2p[2], pidfd, fd, err;
+	pid_t pid;
+	char go = 'g';
 
-	UDP_BOUND(self->u1, a1);
-	UDP_BOUND(self->u2, a2);
-	EXPECT_EQ(0, poll1(self->u2, POLLIN, 0));
-	EXPECT_TRUE(poll1(self->u1, POLLOUT, 0) & POLLOUT);
-	ASSERT_EQ(0, wsp_connect(self->u1, &a2));
-	EXPECT_EQ(1, wsp_send(self->u1, "d", 1, 0));
-	EXPECT_TRUE(poll1(self->u2, POLLIN, WAIT_MS) & POLLIN);
-	EXPECT_EQ(1, wsp_recv(self->u2, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, poll1(self->u2, POLLIN, 0));
+	ASSERT_EQ(0, pipe2(p2c, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(c2p, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int efd = eventfd(0, EFD_CLOEXEC);
+
+		rep.fd = wsp_socket(self->dev, variant->family, SOCK_STREAM, 0,
+				    WSP_FD_CLOEXEC);
+		rep.socket_id = rep.fd >= 0 ? wsp_socket_id(rep.fd) : 0;
+		rep.err = rep.fd < 0 ? rep.fd :
+			  wsp_event_select(rep.fd, efd, WSP_FD_READ);
+		if (write(c2p[1], &rep, sizeof(rep)) != sizeof(rep))
+			_exit(1);
+		_exit(read(p2c[0], &go, 1) == 1 ? 0 : 2);
+	}
+	close(p2c[0]);
+	close(c2p[1]);
+	ASSERT_EQ(sizeof(rep), read(c2p[0], &rep, sizeof(rep)));
+	ASSERT_LE(0, rep.fd) TH_LOG("child: %s", strerror(-rep.fd));
+	ASSERT_EQ(0, rep.err);
+
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	err = pidfd < 0 ? errno : 0;
+	fd = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, rep.fd, 0);
+	if (pidfd >= 0 && fd < 0)
+		err = errno;
+	if (err == ENOSYS || err == EPERM) {
+		EXPECT_EQ(1, write(p2c[1], &go, 1));
+		wsp_reap(pid, WAIT_MS);
+		SKIP(return, "pidfd_getfd: %s", strerror(err));
+	}
+	ASSERT_LE(0, fd) TH_LOG("pidfd_getfd: %s", strerror(err));
+	EXPECT_EQ(rep.socket_id, wsp_socket_id(fd));
+	ASSERT_EQ(0, wsp_get_registration(fd, &r));
+	EXPECT_EQ(WSP_REG_EVENT, r.kind);
+	EXPECT_EQ(pid, r.pid);
+	EXPECT_EQ((uint64_t)rep.fd, r.descriptor);
+
+	/* Registering through the taken descriptor replaces the child's. */
+	ASSERT_EQ(0, wsp_async_select(fd, self->win, TEST_MSG, WSP_FD_WRITE));
+	ASSERT_EQ(0, wsp_get_registration(fd, &r));
+	EXPECT_EQ(WSP_REG_ASYNC, r.kind);
+	EXPECT_EQ(WSP_FD_WRITE, r.mask);
+	EXPECT_EQ(getpid(), r.pid);
+	EXPECT_EQ((uint64_t)fd, r.descriptor);
+
+	EXPECT_EQ(1, write(p2c[1], &go, 1));
+	EXPECT_EQ(0, wsp_reap(pid, WAIT_MS));
+	close(fd);
+	close(pidfd);
+	close(p2c[1]);
+	close(c2p[0]);
 }
 
-/* --- socket options ------------------------------------------------ */
+/* ------------------------------------------------------------------ */
+/* The kernel's own receive calls re-enable FD_READ messages.          */
+/* ------------------------------------------------------------------ */
 
-/* An int option: set each value, read it back (nonzero reads as 1). */
-static void bool_option(struct __test_metadata *_metadata, int fd,
-			int level, int name)
+enum recv_call { CALL_READ, CALL_RECV, CALL_RECVMSG, CALL_RECVMMSG };
+
+/* Receive what is there with @call: the bytes, or -errno. */
+static long receive_with(enum recv_call call, int fd, char *buf, size_t len)
 {
-	int one = 1, zero = 0, v = -1;
-	unsigned int len = sizeof(v);
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct mmsghdr mm = { .msg_hdr = m };
+	long n;
 
-	ASSERT_EQ(0, wsp_getsockopt(fd, level, name, &v, &len));
-	EXPECT_EQ(sizeof(int), len);
-	EXPECT_EQ(0, v) TH_LOG("level %d name %d: default", level, name);
-	ASSERT_EQ(0, wsp_setsockopt(fd, level, name, &one, sizeof(one)));
-	v = -1;
-	len = sizeof(v);
-	ASSERT_EQ(0, wsp_getsockopt(fd, level, name, &v, &len));
-	EXPECT_EQ(sizeof(int), len);
-	EXPECT_EQ(1, v) TH_LOG("level %d name %d: set 1", level, name);
-	ASSERT_EQ(0, wsp_setsockopt(fd, level, name, &zero, sizeof(zero)));
-	v = -1;
-	ASSERT_EQ(0, wsp_getsockopt_int(fd, level, name, &v));
-	EXPECT_EQ(0, v) TH_LOG("level %d name %d: set 0", level, name);
+	switch (call) {
+	case CALL_READ:
+		n = read(fd, buf, len);
+		break;
+	case CALL_RECV:
+		n = recv(fd, buf, len, 0);
+		break;
+	case CALL_RECVMSG:
+		n = recvmsg(fd, &m, 0);
+		break;
+	case CALL_RECVMMSG:
+		n = recvmmsg(fd, &mm, 1, 0, NULL);
+		if (n == 1)
+			n = mm.msg_len;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return n < 0 ? -errno : n;
 }
 
-TEST_F(sock, opt_so_reuseaddr)
+FIXTURE(reenable) {
+	int dev;
+	int l, c, s;
+	int win;
+};
+
+FIXTURE_VARIANT(reenable) {
+	enum recv_call call;
+};
+
+FIXTURE_VARIANT_ADD(reenable, read) { .call = CALL_READ };
+FIXTURE_VARIANT_ADD(reenable, recv) { .call = CALL_RECV };
+FIXTURE_VARIANT_ADD(reenable, recvmsg) { .call = CALL_RECVMSG };
+FIXTURE_VARIANT_ADD(reenable, recvmmsg) { .call = CALL_RECVMMSG };
+
+FIXTURE_SETUP(reenable)
 {
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	bool_option(_metadata, self->c, SOL_SOCKET, SO_REUSEADDR);
+	const char *why = NULL;
+	int skip;
+
+	self->l = self->c = self->s = self->win = -1;
+	self->dev = wsp_open_device(&why, &skip);
+	if (self->dev < 0 && skip)
+		SKIP(return, "%s", why);
+	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &self->l, &self->c,
+				  &self->s));
+	self->win = wsp_window(self->dev, WSP_FD_CLOEXEC | WSP_WINDOW_NONBLOCK,
+			       0);
+	ASSERT_LE(0, self->win);
 }
 
-TEST_F(sock, opt_so_keepalive)
+FIXTURE_TEARDOWN(reenable)
 {
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	bool_option(_metadata, self->c, SOL_SOCKET, SO_KEEPALIVE);
-}
+	int *fds[] = { &self->s, &self->c, &self->l, &self->win, &self->dev };
+	int i;
 
-TEST_F(sock, opt_so_oobinline)
-{
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	bool_option(_metadata, self->c, SOL_SOCKET, SO_OOBINLINE);
-}
-
-TEST_F(sock, opt_so_broadcast)
-{
-	NEW_SOCK(self->u1, SOCK_DGRAM, WSP_FD_CLOEXEC);
-	bool_option(_metadata, self->u1, SOL_SOCKET, SO_BROADCAST);
-}
-
-TEST_F(sock, opt_tcp_nodelay)
-{
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	bool_option(_metadata, self->c, IPPROTO_TCP, TCP_NODELAY);
-}
-
-/* TCP_NODELAY holds on a connected socket too. */
-TEST_F(sock, opt_tcp_nodelay_connected)
-{
-	TCP_PAIR();
-	bool_option(_metadata, self->s, IPPROTO_TCP, TCP_NODELAY);
-}
-
-TEST_F(sock, opt_so_linger)
-{
-	struct linger lg = { .l_onoff = 1, .l_linger = 5 }, got;
-	unsigned int len = sizeof(got);
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	memset(&got, 0xff, sizeof(got));
-	ASSERT_EQ(0, wsp_getsockopt(self->c, SOL_SOCKET, SO_LINGER, &got,
-				    &len));
-	EXPECT_EQ(sizeof(got), len);
-	EXPECT_EQ(0, got.l_onoff);
-
-	ASSERT_EQ(0, wsp_setsockopt(self->c, SOL_SOCKET, SO_LINGER, &lg,
-				    sizeof(lg)));
-	memset(&got, 0, sizeof(got));
-	len = sizeof(got);
-	ASSERT_EQ(0, wsp_getsockopt(self->c, SOL_SOCKET, SO_LINGER, &got,
-				    &len));
-	EXPECT_EQ(sizeof(got), len);
-	EXPECT_NE(0, got.l_onoff);
-	EXPECT_EQ(5, got.l_linger);
-
-	lg.l_onoff = 0;
-	ASSERT_EQ(0, wsp_setsockopt(self->c, SOL_SOCKET, SO_LINGER, &lg,
-				    sizeof(lg)));
-	len = sizeof(got);
-	ASSERT_EQ(0, wsp_getsockopt(self->c, SOL_SOCKET, SO_LINGER, &got,
-				    &len));
-	EXPECT_EQ(0, got.l_onoff);
-}
-
-/* Linux doubles the buffer sizes it is given (socket(7)). */
-TEST_F(sock, opt_so_sndbuf_doubled)
-{
-	int v = 65536, got = -1;
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &v,
-				    sizeof(v)));
-	ASSERT_EQ(0, wsp_getsockopt_int(self->c, SOL_SOCKET, SO_SNDBUF, &got));
-	EXPECT_EQ(2 * v, got);
-}
-
-TEST_F(sock, opt_so_rcvbuf_doubled)
-{
-	int v = 32768, got = -1;
-
-	NEW_SOCK(self->u1, SOCK_DGRAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_setsockopt(self->u1, SOL_SOCKET, SO_RCVBUF, &v,
-				    sizeof(v)));
-	ASSERT_EQ(0, wsp_getsockopt_int(self->u1, SOL_SOCKET, SO_RCVBUF, &got));
-	EXPECT_EQ(2 * v, got);
-}
-
-static void timeval_option(struct __test_metadata *_metadata, int fd,
-			   int name)
-{
-	struct timeval tv = { .tv_sec = 1, .tv_usec = 500000 }, got;
-	unsigned int len = sizeof(got);
-
-	memset(&got, 0xff, sizeof(got));
-	ASSERT_EQ(0, wsp_getsockopt(fd, SOL_SOCKET, name, &got, &len));
-	EXPECT_EQ(sizeof(got), len);
-	EXPECT_EQ(0, got.tv_sec);
-	EXPECT_EQ(0, got.tv_usec);
-
-	ASSERT_EQ(0, wsp_setsockopt(fd, SOL_SOCKET, name, &tv, sizeof(tv)));
-	memset(&got, 0, sizeof(got));
-	len = sizeof(got);
-	ASSERT_EQ(0, wsp_getsockopt(fd, SOL_SOCKET, name, &got, &len));
-	EXPECT_EQ(sizeof(got), len);
-	EXPECT_EQ(1, got.tv_sec);
-	EXPECT_EQ(500000, got.tv_usec);
-
-	/* An invalid timeval: EDOM, as setsockopt(2). */
-	tv.tv_usec = 1000000;
-	EXPECT_EQ(-EDOM, wsp_setsockopt(fd, SOL_SOCKET, name, &tv,
-					sizeof(tv)));
-	len = sizeof(got);
-	ASSERT_EQ(0, wsp_getsockopt(fd, SOL_SOCKET, name, &got, &len));
-	EXPECT_EQ(1, got.tv_sec);
-	EXPECT_EQ(500000, got.tv_usec);
-}
-
-TEST_F(sock, opt_so_rcvtimeo)
-{
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	timeval_option(_metadata, self->c, SO_RCVTIMEO);
-}
-
-TEST_F(sock, opt_so_sndtimeo)
-{
-	NEW_SOCK(self->u1, SOCK_DGRAM, WSP_FD_CLOEXEC);
-	timeval_option(_metadata, self->u1, SO_SNDTIMEO);
-}
-
-TEST_F(sock, opt_so_type)
-{
-	int v = -1;
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	NEW_SOCK(self->u1, SOCK_DGRAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_getsockopt_int(self->c, SOL_SOCKET, SO_TYPE, &v));
-	EXPECT_EQ(SOCK_STREAM, v);
-	ASSERT_EQ(0, wsp_getsockopt_int(self->u1, SOL_SOCKET, SO_TYPE, &v));
-	EXPECT_EQ(SOCK_DGRAM, v);
-	/* Read-only. */
-	EXPECT_EQ(-ENOPROTOOPT, wsp_setsockopt(self->c, SOL_SOCKET, SO_TYPE,
-					       &v, sizeof(v)));
-}
-
-TEST_F(sock, opt_so_acceptconn)
-{
-	struct test_addr a = { 0 };
-	int v = -1;
-
-	NEW_SOCK(self->l, SOCK_STREAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_getsockopt_int(self->l, SOL_SOCKET, SO_ACCEPTCONN,
-					&v));
-	EXPECT_EQ(0, v);
-	wsp_loopback(&a, variant->family, 0);
-	ASSERT_EQ(0, wsp_bind(self->l, &a));
-	ASSERT_EQ(0, wsp_listen(self->l, 4));
-	v = -1;
-	ASSERT_EQ(0, wsp_getsockopt_int(self->l, SOL_SOCKET, SO_ACCEPTCONN,
-					&v));
-	EXPECT_EQ(1, v);
-}
-
-/* SO_ERROR after a refused non-blocking connect: ECONNREFUSED, once. */
-TEST_F(sock, opt_so_error_refused)
-{
-	struct test_addr a = { 0 };
-	int port = closed_port(self->dev, variant->family);
-	int err = -1, rev;
-
-	ASSERT_LT(0, port);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_SOCK_NONBLOCK | WSP_FD_CLOEXEC);
-	wsp_loopback(&a, variant->family, port);
-	ASSERT_EQ(-EINPROGRESS, wsp_connect(self->c, &a));
-	rev = poll1(self->c, POLLOUT, WAIT_MS);
-	EXPECT_TRUE(rev & (POLLOUT | POLLERR)) TH_LOG("revents %#x", rev);
-	ASSERT_EQ(0, wsp_getsockopt_int(self->c, SOL_SOCKET, SO_ERROR, &err));
-	EXPECT_EQ(ECONNREFUSED, err);
-	err = -1;
-	ASSERT_EQ(0, wsp_getsockopt_int(self->c, SOL_SOCKET, SO_ERROR, &err));
-	EXPECT_EQ(0, err);
-}
-
-/* The IP level passes through: IP_TTL, or IPV6_UNICAST_HOPS on IPv6. */
-TEST_F(sock, opt_ip_level)
-{
-	int level = variant->family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
-	int name = variant->family == AF_INET6 ? IPV6_UNICAST_HOPS : IP_TTL;
-	int v = 33, got = -1;
-
-	NEW_SOCK(self->u1, SOCK_DGRAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_setsockopt(self->u1, level, name, &v, sizeof(v)));
-	ASSERT_EQ(0, wsp_getsockopt_int(self->u1, level, name, &got));
-	EXPECT_EQ(33, got);
-}
-
-/* Non-zero flags: EINVAL, and the option is neither set nor read. */
-TEST_F(sock, opt_flags_einval)
-{
-	struct wsp_sockopt_args a;
-	int one = 1, v = -1;
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	memset(&a, 0, sizeof(a));
-	a.flags = 1;
-	a.level = SOL_SOCKET;
-	a.name = SO_KEEPALIVE;
-	a.optlen = sizeof(one);
-	a.optval = (uintptr_t)&one;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_SETSOCKOPT, &a));
-	a.flags = 0x80000000u;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_SETSOCKOPT, &a));
-	/* Not set. */
-	ASSERT_EQ(0, wsp_getsockopt_int(self->c, SOL_SOCKET, SO_KEEPALIVE, &v));
-	EXPECT_EQ(0, v);
-
-	a.flags = 1;
-	a.optval = (uintptr_t)&v;
-	v = -1;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->c, WSP_IOC_GETSOCKOPT, &a));
-	EXPECT_EQ(-1, v);
-}
-
-TEST_F(sock, opt_bad_level_eopnotsupp)
-{
-	static const int levels[] = {
-		IPPROTO_UDP, SOL_RAW, SOL_PACKET, 12345, -1,
-	};
-	int i, one = 1, v;
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	for (i = 0; i < (int)(sizeof(levels) / sizeof(levels[0])); i++) {
-		EXPECT_EQ(-EOPNOTSUPP, wsp_setsockopt(self->c, levels[i], 1,
-						      &one, sizeof(one)))
-			TH_LOG("level %d", levels[i]);
-		EXPECT_EQ(-EOPNOTSUPP, wsp_getsockopt_int(self->c, levels[i],
-							  1, &v))
-			TH_LOG("level %d", levels[i]);
+	for (i = 0; i < ARRAY_LEN(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
 	}
 }
 
-TEST_F(sock, opt_unknown_sol_socket_enoprotoopt)
+/*
+ * Async-select FD_READ: data posts a message; more data before a receive
+ * posts none; the variant's system call receives everything and
+ * re-enables, so new data posts again. (notify_test checks the same for
+ * event-select.)
+ */
+TEST_F(reenable, async_select_posts_read_again_after_receive)
 {
-	int v = -1;
+	struct wsp_window_info wi;
+	struct wsp_message m;
+	char buf[64];
 
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	EXPECT_EQ(-ENOPROTOOPT, wsp_getsockopt_int(self->c, SOL_SOCKET, 9999,
-						   &v));
-	EXPECT_EQ(-ENOPROTOOPT, wsp_getsockopt_int(self->c, SOL_SOCKET, -1,
-						   &v));
-	EXPECT_EQ(-1, v);
+	ASSERT_EQ(0, wsp_async_select(self->s, self->win, TEST_MSG,
+				      WSP_FD_READ));
+	EXPECT_EQ(0, wsp_read_messages(self->win, &m, 1));
+
+	EXPECT_EQ(1, wsp_send(self->c, "a", 1, 0));
+	ASSERT_TRUE(wsp_wait_readable(self->win, WAIT_MS));
+	ASSERT_EQ(1, wsp_read_messages(self->win, &m, 1));
+	EXPECT_EQ(WSP_FD_READ, WSP_MSG_EVENT(&m));
+	EXPECT_EQ(0, WSP_MSG_ERROR(&m));
+	EXPECT_EQ(TEST_MSG, m.message);
+	EXPECT_EQ((uint64_t)self->s, m.wparam);
+
+	EXPECT_EQ(1, wsp_send(self->c, "b", 1, 0));
+	ASSERT_EQ(0, wait_bytes(self->s, 2));
+	EXPECT_FALSE(wsp_wait_readable(self->win, QUIET_MS));
+	ASSERT_EQ(0, wsp_window_info(self->win, &wi));
+	EXPECT_EQ(0, wi.queued);
+
+	EXPECT_EQ(2, receive_with(variant->call, self->s, buf, sizeof(buf)));
+	EXPECT_EQ(1, wsp_send(self->c, "c", 1, 0));
+	ASSERT_TRUE(wsp_wait_readable(self->win, WAIT_MS))
+		TH_LOG("no FD_READ message after the receive");
+	ASSERT_EQ(1, wsp_read_messages(self->win, &m, 1));
+	EXPECT_EQ(WSP_FD_READ, WSP_MSG_EVENT(&m));
+	EXPECT_EQ((uint64_t)self->s, m.wparam);
 }
 
-TEST_F(sock, opt_bad_optval_efault)
+/* ------------------------------------------------------------------ */
+/* A socket holds the module.                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An accepted socket, the only object left, holds the module: the module
+ * made it, without WSP_IOC_SOCKET. Root only (delete_module).
+ */
+TEST(unload_refused_while_an_accepted_socket_exists)
 {
-	void *unmapped = unmapped_page();
-	unsigned int len = sizeof(int);
-	int v = -1;
+	int dev, l, c, s, err;
 
-	ASSERT_NE(MAP_FAILED, unmapped);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	EXPECT_EQ(-EFAULT, wsp_setsockopt(self->c, SOL_SOCKET, SO_KEEPALIVE,
-					  NULL, sizeof(int)));
-	EXPECT_EQ(-EFAULT, wsp_setsockopt(self->c, SOL_SOCKET, SO_KEEPALIVE,
-					  unmapped, sizeof(int)));
-	EXPECT_EQ(-EFAULT, wsp_setsockopt(self->c, IPPROTO_TCP, TCP_NODELAY,
-					  KERNEL_PTR, sizeof(int)));
-	EXPECT_EQ(-EFAULT, wsp_getsockopt(self->c, SOL_SOCKET, SO_KEEPALIVE,
-					  unmapped, &len));
-	len = sizeof(int);
-	EXPECT_EQ(-EFAULT, wsp_getsockopt(self->c, SOL_SOCKET, SO_KEEPALIVE,
-					  NULL, &len));
-	len = sizeof(int);
-	EXPECT_EQ(-EFAULT, wsp_getsockopt(self->c, IPPROTO_TCP, TCP_NODELAY,
-					  KERNEL_PTR, &len));
-	munmap(unmapped, 4096);
-	ASSERT_EQ(0, wsp_getsockopt_int(self->c, SOL_SOCKET, SO_KEEPALIVE, &v));
-	EXPECT_EQ(0, v);
-}
+	if (geteuid() != 0)
+		SKIP(return, "delete_module(2) needs root");
+	if (!wsp_module_loaded())
+		SKIP(return, "wspshare module not loaded");
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, wsp_tcp_pair(dev, AF_INET, &l, &c, &s));
+	close(c);
+	close(l);
+	close(dev);
 
-/* A value shorter than an int: EINVAL, as setsockopt(2). */
-TEST_F(sock, opt_short_value_einval)
-{
-	char one = 1;
-	int v = -1;
-
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	EXPECT_EQ(-EINVAL, wsp_setsockopt(self->c, IPPROTO_TCP, TCP_NODELAY,
-					  &one, sizeof(one)));
-	ASSERT_EQ(0, wsp_getsockopt_int(self->c, IPPROTO_TCP, TCP_NODELAY, &v));
-	EXPECT_EQ(0, v);
-}
-
-/* An option set before connecting is still set once connected. */
-TEST_F(sock, opt_set_before_connect_persists)
-{
-	int one = 1, v = -1;
-	struct test_addr a = { 0 };
-
-	LISTENER(a, WSP_FD_CLOEXEC);
-	NEW_SOCK(self->c, SOCK_STREAM, WSP_FD_CLOEXEC);
-	ASSERT_EQ(0, wsp_setsockopt(self->c, SOL_SOCKET, SO_KEEPALIVE, &one,
-				    sizeof(one)));
-	ASSERT_EQ(0, wsp_connect(self->c, &a));
-	self->s = wsp_accept(self->l, NULL);
-	ASSERT_LE(0, self->s);
-	ASSERT_EQ(0, wsp_getsockopt_int(self->c, SOL_SOCKET, SO_KEEPALIVE, &v));
-	EXPECT_EQ(1, v);
+	err = wsp_unload_module();
+	ASSERT_TRUE(wsp_module_loaded()) TH_LOG("unloaded under a socket");
+	EXPECT_TRUE(err == -EWOULDBLOCK || err == -EAGAIN)
+		TH_LOG("delete_module: %s", strerror(-err));
+	close(s);
 }
 
 TEST_HARNESS_MAIN
