@@ -457,7 +457,7 @@ static void check_fdinfo(struct __test_metadata *_metadata, int fd,
 	snprintf(want, sizeof(want), "\nwsp-socket-id:\t%llu\n", id);
 	p = strstr(text, want);
 	EXPECT_NE(NULL, p) TH_LOG("fd %d, socket %llu: %s", fd, id, text);
-	EXPECT_TRUE(!p || !strstr(p + 1, "wsp-socket-id:"))
+	EXPECT_TRUE(!p || !strstr(p + strlen(want), "wsp-socket-id:"))
 		TH_LOG("more than one wsp-socket-id line: %s", text);
 	EXPECT_FALSE(has_kernel_pointer(text)) TH_LOG("%s", text);
 }
