@@ -12,15 +12,18 @@
  * duplication for themselves and for the other workers (through shared
  * mailboxes) and redemption, dup(2), fork (a child redeems a duplication
  * and registers), sockets of their own connecting to the pool's
- * listeners, accepting, shutting down, resetting and closing.
+ * listeners, accepting, shutting down, resetting and closing; all the
+ * socket calls are the system calls on the descriptors.
  *
  * Invariants, while it runs:
  * - every registration a socket reports is one that was made on that
  *   socket (kind, mask, message, window, process: each registration
  *   carries its id in the upper half of its descriptor field, and the
  *   registering thread wrote what it asked for in a shared table first);
+ * - an accepted socket reports either no registration (all zero) or one
+ *   it inherited from its listener, with WSP_DESCRIPTOR_UNKNOWN;
  * - every message a window receives is one of those registrations', with
- *   one event and a known error code;
+ *   one event and a known errno (an inherited async-select posts nothing);
  * - a fresh target whose registration was replaced (its socket reports
  *   another) receives nothing more;
  * - a duplication redeems only in the incarnation it was made for;
@@ -163,13 +166,14 @@ static int kmsg_scan(int fd, char *first, size_t len)
 	return bad;
 }
 
-/* Equal; a count of -1 in @a matches any. */
+/* Equal; a count of -1 in @a's windows or registrations matches any. */
 static bool counters_equal(const struct wsp_counters *a,
 			   const struct wsp_counters *b)
 {
-	return a->sockets == b->sockets && a->descriptors == b->descriptors &&
+	return a->sockets == b->sockets &&
 	       a->pending_duplicates == b->pending_duplicates &&
-	       (a->windows == -1 || a->windows == b->windows);
+	       (a->windows == -1 || a->windows == b->windows) &&
+	       (a->registrations == -1 || a->registrations == b->registrations);
 }
 
 static int await_counters(const struct wsp_counters *want,
@@ -188,10 +192,10 @@ static int await_counters(const struct wsp_counters *want,
 	}
 }
 
-#define COUNTERS_FMT "sockets %ld/%ld descriptors %ld/%ld pending %ld/%ld windows %ld/%ld (now/want)"
-#define COUNTERS_ARGS(g, s) (g).sockets, (s).sockets, (g).descriptors, \
-	(s).descriptors, (g).pending_duplicates, (s).pending_duplicates, \
-	(g).windows, (s).windows
+#define COUNTERS_FMT "sockets %ld/%ld pending %ld/%ld windows %ld/%ld registrations %ld/%ld (now/want)"
+#define COUNTERS_ARGS(g, s) (g).sockets, (s).sockets, \
+	(g).pending_duplicates, (s).pending_duplicates, \
+	(g).windows, (s).windows, (g).registrations, (s).registrations
 
 /*
  * Kill and reap every child of this process, including orphans it
@@ -280,7 +284,6 @@ struct shared {
 	int stop;
 	int violations;
 	struct vkind vk[MAX_LOG];
-	long stale_accept_descriptor;	/* accepted_unregistered_socket_reports_no_descriptor */
 	uint32_t next_reg;
 	pid_t pid[WORKERS];
 	uint32_t gen[WORKERS];
@@ -344,12 +347,16 @@ static uint32_t new_reg(uint64_t socket_id, uint32_t kind, uint32_t mask,
 	return id;
 }
 
-static bool known_error(uint32_t err)
+/*
+ * The errors an event may carry: positive errno values of the network
+ * (EPIPE is what tcp_reset() records for a reset in CLOSE_WAIT).
+ */
+static bool known_error(int32_t err)
 {
 	switch (err) {
-	case 0: case WSP_WSAENETDOWN: case WSP_WSAENETUNREACH:
-	case WSP_WSAECONNABORTED: case WSP_WSAECONNRESET: case WSP_WSAENOBUFS:
-	case WSP_WSAETIMEDOUT: case WSP_WSAECONNREFUSED: case WSP_WSAEHOSTUNREACH:
+	case 0: case ENETDOWN: case ENETUNREACH: case ECONNABORTED:
+	case ECONNRESET: case ENOBUFS: case ETIMEDOUT: case ECONNREFUSED:
+	case EHOSTUNREACH: case EPIPE:
 		return true;
 	}
 	return false;
@@ -358,8 +365,8 @@ static bool known_error(uint32_t err)
 /*
  * Whether a socket's registration is one that was made on it. @inherited:
  * the socket was accepted from a listener that may have had one, so it
- * may carry that with its own descriptor number (no id); @accepted: it
- * was accepted at all.
+ * may carry that with the descriptor WSP_DESCRIPTOR_UNKNOWN; @accepted:
+ * it was accepted at all.
  */
 static bool reg_ok(uint64_t socket_id, const struct wsp_registration *r,
 		   bool inherited, bool accepted, char *why, size_t len)
@@ -368,17 +375,7 @@ static bool reg_ok(uint64_t socket_id, const struct wsp_registration *r,
 	const struct reg_entry *e;
 
 	if (r->kind == WSP_REG_NONE) {
-		/*
-		 * A known bug, with its own regression test: an accepted
-		 * socket whose listener had no registration reports its
-		 * descriptor number with no registration. Counted apart.
-		 */
-		if (!r->mask && !r->message && !r->hwnd && !r->pid &&
-		    r->descriptor && !id && accepted) {
-			__atomic_fetch_add(&sh->stale_accept_descriptor, 1,
-					   __ATOMIC_RELAXED);
-			return true;
-		}
+		/* Accepted or not: an absent registration is all zero. */
 		if (r->mask || r->message || r->descriptor || r->hwnd || r->pid) {
 			snprintf(why, len, "no registration, but mask %#x message %#x descriptor %#llx hwnd %llu pid %d",
 				 r->mask, r->message,
@@ -401,8 +398,8 @@ static bool reg_ok(uint64_t socket_id, const struct wsp_registration *r,
 			 r->message, (unsigned long long)r->hwnd);
 		return false;
 	}
-	if (!id && inherited)
-		return true;
+	if (r->descriptor == WSP_DESCRIPTOR_UNKNOWN && inherited)
+		return true;	/* the listener's, which we cannot tell */
 	if (!id || id >= REG_CAP ||
 	    !__atomic_load_n(&sh->regs[id].valid, __ATOMIC_ACQUIRE)) {
 		snprintf(why, len, "descriptor %#llx names no registration made",
@@ -427,19 +424,23 @@ static bool reg_ok(uint64_t socket_id, const struct wsp_registration *r,
 /* Whether a window message is one a registration made would post. */
 static bool message_ok(const struct wsp_message *m, char *why, size_t len)
 {
-	uint32_t ev = WSP_MSG_EVENT(m), err = WSP_MSG_ERROR(m);
+	uint32_t ev = WSP_MSG_EVENT(m);
+	int32_t err = WSP_MSG_ERROR(m);
 	uint64_t id = m->wparam >> 32;
 	const struct reg_entry *e;
 
 	if (!ev || (ev & (ev - 1)) || (ev & ~WSP_FD_ALL_EVENTS) ||
 	    !known_error(err) || m->__pad) {
-		snprintf(why, len, "message %#x lparam %#llx", m->message,
-			 (unsigned long long)m->lparam);
+		snprintf(why, len, "message %#x event %#x error %d pad %#x",
+			 m->message, ev, err, m->__pad);
 		return false;
 	}
-	if (!id)
-		return true;	/* an accepted socket's inherited one */
-	if (id >= REG_CAP || !__atomic_load_n(&sh->regs[id].valid, __ATOMIC_ACQUIRE)) {
+	if (m->wparam == WSP_DESCRIPTOR_UNKNOWN) {
+		snprintf(why, len, "message %#x event %#x posted by an inherited async-select before any async-select through the accepted descriptor",
+			 m->message, ev);
+		return false;
+	}
+	if (!id || id >= REG_CAP || !__atomic_load_n(&sh->regs[id].valid, __ATOMIC_ACQUIRE)) {
 		snprintf(why, len, "wparam %#llx names no registration",
 			 (unsigned long long)m->wparam);
 		return false;
@@ -757,10 +758,11 @@ static void op_check_registration(struct thread *t)
 		TVIOL(t, "socket %llu: %s", (unsigned long long)sid, why);
 	if (wsp_info(fd, &info))
 		TVIOL(t, "socket-info: %s", strerror(errno));
-	else if (info.socket_id != sid || info.descriptors < 1)
-		TVIOL(t, "descriptor %d: socket %llu with %u descriptors, want socket %llu",
-		      fd, (unsigned long long)info.socket_id, info.descriptors,
-		      (unsigned long long)sid);
+	else if (info.socket_id != sid ||
+		 info.pending_duplicates > WSP_MAX_PENDING_DUPLICATES)
+		TVIOL(t, "descriptor %d: socket %llu with %u pending duplications, want socket %llu",
+		      fd, (unsigned long long)info.socket_id,
+		      info.pending_duplicates, (unsigned long long)sid);
 }
 
 static void op_enum(struct thread *t)
@@ -772,7 +774,7 @@ static void op_enum(struct thread *t)
 
 	memset(&e, 0, sizeof(e));
 	for (bit = 0; bit < WSP_FD_MAX_EVENTS; bit++)
-		e.error_codes[bit] = -1;
+		e.errors[bit] = -1;
 	ret = wsp_enum(fd, rn(&t->r, 2) ? -1 : t->efd, &e);
 	if (ret)
 		TVIOL(t, "enum: %d", ret);
@@ -781,10 +783,9 @@ static void op_enum(struct thread *t)
 	for (bit = 0; bit < WSP_FD_MAX_EVENTS; bit++) {
 		bool set = e.network_events & (1 << bit);
 
-		if (set ? !known_error(e.error_codes[bit]) :
-			  e.error_codes[bit] != -1)
+		if (set ? !known_error(e.errors[bit]) : e.errors[bit] != -1)
 			TVIOL(t, "enum: events %#x, slot %d: %d",
-			      e.network_events, bit, e.error_codes[bit]);
+			      e.network_events, bit, e.errors[bit]);
 	}
 }
 
@@ -838,16 +839,21 @@ static void op_pool_data(struct thread *t)
 		return;
 	}
 	if (rn(&t->r, 2)) {
-		struct wsp_msg_args m = {
-			.flags = rn(&t->r, 2) ? MSG_DONTWAIT : 0,
-			.buf = (uintptr_t)buf, .len = 1 + rn(&t->r, sizeof(buf)),
-		};
+		unsigned int flags = MSG_NOSIGNAL |
+				     (rn(&t->r, 2) ? MSG_DONTWAIT : 0);
+		size_t len = 1 + rn(&t->r, sizeof(buf));
 
-		if (kind == P_UDP)
-			m.addr = sh->udp_addr[rn(&t->r, N_UDP)];
-		n = ioctl(fd, WSP_IOC_SEND, &m) < 0 ? -errno : 0;
+		if (kind == P_UDP) {
+			struct test_addr *a = &sh->udp_addr[rn(&t->r, N_UDP)];
+
+			n = sendto(fd, buf, len, flags, &a->sa, a->len);
+		} else {
+			n = send(fd, buf, len, flags);
+		}
+		if (n < 0)
+			n = -errno;
 		t->st->sends++;
-		if (n && n != -EAGAIN)
+		if (n < 0 && n != -EAGAIN)
 			TVIOL(t, "send on pool socket %d: %ld", i, n);
 	} else {
 		n = wsp_recv(fd, buf, 1 + rn(&t->r, sizeof(buf)),
@@ -907,9 +913,7 @@ static void op_own(struct thread *t)
 		t->st->recvs++;
 		break;
 	case 4:
-		n = rn(&t->r, 3);
-		n = ioctl(o->fd, WSP_IOC_SHUTDOWN,
-			  &(struct wsp_shutdown_args){ .how = n }) < 0 ? -errno : 0;
+		n = shutdown(o->fd, rn(&t->r, 3)) ? -errno : 0;
 		break;
 	case 5:
 		close_own(t, o - t->own, rn(&t->r, 2));
@@ -1436,9 +1440,6 @@ static void log_violations(struct __test_metadata *_metadata)
 	for (i = 0; i < MAX_LOG && sh->vk[i].fmt; i++)
 		TH_LOG("violation (%d like it): %s", sh->vk[i].count,
 		       sh->vk[i].first);
-	if (sh->stale_accept_descriptor)
-		TH_LOG("known bug (accepted_unregistered_socket_reports_no_descriptor) seen %ld times",
-		       sh->stale_accept_descriptor);
 }
 
 /* The last registration of every pool socket, and only it, reports. */
@@ -1554,12 +1555,10 @@ static void final_check(struct __test_metadata *_metadata,
 				ASSERT_EQ(100, wsp_send(p->fd[i], buf, 100, 0));
 				break;
 			case P_UDP: {
-				struct wsp_msg_args m = {
-					.buf = (uintptr_t)buf, .len = 100,
-					.addr = sh->udp_addr[(i + 1) % N_UDP],
-				};
+				struct test_addr *a = &sh->udp_addr[(i + 1) % N_UDP];
 
-				ASSERT_EQ(100, ioctl(p->fd[i], WSP_IOC_SEND, &m));
+				ASSERT_EQ(100, sendto(p->fd[i], buf, 100, 0,
+						      &a->sa, a->len));
 				break;
 			}
 			}
@@ -1731,8 +1730,8 @@ TEST_F_TIMEOUT(stress, mixed_workload, 240)
 	 */
 	want = self->start;
 	want.sockets += POOL;
-	want.descriptors += POOL;
 	want.windows = -1;
+	want.registrations = -1;
 	EXPECT_EQ(0, await_counters(&want, &got, COUNTERS_MS))
 		TH_LOG("before the last registrations: " COUNTERS_FMT,
 		       COUNTERS_ARGS(got, want));
@@ -1918,7 +1917,6 @@ TEST_F_TIMEOUT(stress, killed_while_blocked, 120)
 	}
 	want = self->start;
 	want.sockets += 3;
-	want.descriptors += 3;
 	EXPECT_EQ(0, await_counters(&want, &got, COUNTERS_MS))
 		TH_LOG(COUNTERS_FMT, COUNTERS_ARGS(got, want));
 	pool_close(&self->pool);
@@ -1931,12 +1929,11 @@ TEST_F_TIMEOUT(stress, killed_while_blocked, 120)
 
 /*
  * Regression: a socket accepted from a listener that has no registration
- * reports no registration (kind WSP_REG_NONE) but its descriptor number
- * in the descriptor field: wsp_notify_attach() copies the listener's
- * registration and sets the descriptor whatever the kind. Every field of
- * an absent registration must be zero (as after a cancel).
+ * reported no registration (kind WSP_REG_NONE) but its descriptor number
+ * in the descriptor field. An absent registration is all zero, accepted
+ * or not (as after a cancel).
  */
-TEST_F(stress, accepted_unregistered_socket_reports_no_descriptor)
+TEST_F(stress, accepted_unregistered_socket_reports_no_registration)
 {
 	struct wsp_registration reg;
 	int l, c, s;
@@ -1947,14 +1944,72 @@ TEST_F(stress, accepted_unregistered_socket_reports_no_descriptor)
 	self->pool.fd[2] = s;
 	ASSERT_EQ(0, wsp_get_registration(s, &reg));
 	EXPECT_EQ(WSP_REG_NONE, reg.kind);
-	EXPECT_EQ(0, reg.descriptor) TH_LOG("descriptor %llu, the accepted fd is %d",
+	EXPECT_EQ(0, reg.descriptor) TH_LOG("descriptor %#llx, the accepted fd is %d",
 					    (unsigned long long)reg.descriptor, s);
 	EXPECT_EQ(0, reg.mask);
+	EXPECT_EQ(0, reg.message);
+	EXPECT_EQ(0, reg.hwnd);
 	EXPECT_EQ(0, reg.pid);
-	/* A cancel clears it, as it should have been. */
+	/* A cancel leaves it so. */
 	ASSERT_EQ(0, wsp_event_select(s, -1, 0));
 	ASSERT_EQ(0, wsp_get_registration(s, &reg));
+	EXPECT_EQ(WSP_REG_NONE, reg.kind);
 	EXPECT_EQ(0, reg.descriptor);
+}
+
+/*
+ * A socket accepted from a registered listener reports the listener's
+ * registration with the descriptor WSP_DESCRIPTOR_UNKNOWN (the kernel
+ * cannot know the number accept4 returned), event-select and
+ * async-select alike.
+ */
+TEST_F(stress, accepted_socket_inherits_registration_with_unknown_descriptor)
+{
+	struct wsp_registration reg;
+	struct test_addr addr;
+	int l, c, s, w, efd, round;
+
+	l = self->pool.fd[0] = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0,
+					  WSP_FD_CLOEXEC);
+	ASSERT_LE(0, l);
+	wsp_loopback(&addr, AF_INET, 0);
+	ASSERT_EQ(0, wsp_bind(l, &addr));
+	ASSERT_EQ(0, wsp_listen(l, 4));
+	ASSERT_EQ(0, wsp_getsockname(l, &addr));
+	efd = self->pool.shared_efd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	w = self->pool.shared_win[0] = wsp_window(self->dev, WSP_FD_CLOEXEC |
+						  WSP_WINDOW_NONBLOCK, 16);
+	ASSERT_LE(0, w);
+
+	for (round = 0; round < 2; round++) {
+		bool async = round;
+
+		ASSERT_EQ(0, async ? wsp_async_select(l, w, 0x4242,
+						      WSP_FD_ACCEPT | WSP_FD_READ) :
+				     wsp_event_select(l, efd,
+						      WSP_FD_ACCEPT | WSP_FD_READ));
+		c = self->pool.fd[1] = wsp_socket(self->dev, AF_INET,
+						  SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, wsp_connect(c, &addr));
+		ASSERT_TRUE(wsp_wait_readable(l, WAIT_MS));
+		s = self->pool.fd[2] = wsp_accept(l, NULL);
+		ASSERT_LE(0, s);
+		ASSERT_EQ(0, wsp_get_registration(s, &reg));
+		EXPECT_EQ(async ? WSP_REG_ASYNC : WSP_REG_EVENT, reg.kind);
+		EXPECT_EQ(WSP_FD_ACCEPT | WSP_FD_READ, reg.mask);
+		EXPECT_EQ(WSP_DESCRIPTOR_UNKNOWN, reg.descriptor)
+			TH_LOG("%s: descriptor %#llx, the accepted fd is %d",
+			       async ? "async" : "event",
+			       (unsigned long long)reg.descriptor, s);
+		EXPECT_EQ(async ? 0x4242u : 0u, reg.message);
+		EXPECT_EQ(async ? (uint64_t)w : 0, reg.hwnd);
+		EXPECT_EQ(getpid(), reg.pid);
+		close(s);
+		close(c);
+		self->pool.fd[1] = self->pool.fd[2] = -1;
+	}
 }
 
 TEST_HARNESS_MAIN
