@@ -25,6 +25,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/fs.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -140,6 +141,7 @@ typedef void (*wsp_sk_cb_t)(struct sock *sk);
 
 /**
  * struct wsp_notify - a socket's registration and network-event record
+ * @change_lock: serialises registrations and blocking-mode changes
  * @lock: protects every field below (see notify.c)
  * @kind: WSP_REG_NONE, WSP_REG_EVENT or WSP_REG_ASYNC
  * @mask: the events the registration selects
@@ -163,6 +165,7 @@ typedef void (*wsp_sk_cb_t)(struct sock *sk);
  * @orig: the real socket's callbacks before they were hooked
  */
 struct wsp_notify {
+	struct mutex change_lock;	/* serialises process-context changes */
 	spinlock_t lock;	/* protects all of struct wsp_notify */
 	u32 kind;
 	u32 mask;

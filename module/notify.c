@@ -28,17 +28,18 @@
  *   reading to find their socket object in sk_user_data; attaching and
  *   detaching take it for writing, so once detach returns no callback can
  *   reach the object.
+ * - wsp_notify.change_lock, a mutex, outermost: it serialises the changes
+ *   made from process context, registrations and the blocking mode, so
+ *   that WSP_IOC_SET_NONBLOCK's "not while registered" check and a
+ *   registration's setting O_NONBLOCK cannot interleave. The socket
+ *   file's f_lock (the blocking mode) is taken under it, never under the
+ *   spinlock below: f_lock is taken with softirqs enabled elsewhere.
  * - wsp_notify.lock, a spinlock taken with _bh everywhere (callbacks run
  *   in softirq context, and in process context from release_sock()). It
- *   protects every field of struct wsp_notify, and orders changes of the
- *   socket's blocking mode against registrations (a registration sets
- *   O_NONBLOCK under it; WSP_IOC_SET_NONBLOCK checks for one under it).
- *   Signalling the eventfd and posting to the window happen under it, so
- *   once a replacement has returned, the replaced target is never
- *   signalled again.
- * - the eventfd's and the window's own locks, and the socket file's
- *   f_lock (the blocking mode), innermost; f_lock is never taken in
- *   softirq context.
+ *   protects every field of struct wsp_notify. Signalling the eventfd and
+ *   posting to the window happen under it, so once a replacement has
+ *   returned, the replaced target is never signalled again.
+ * - the eventfd's and the window's own locks, innermost.
  *
  * Under wsp_notify.lock nothing sleeps, nothing allocates, and the socket
  * is only read (no lock_sock()); its cost does not depend on how many
@@ -313,6 +314,7 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	u64 hwnd;
 
 	spin_lock_init(&n->lock);
+	mutex_init(&n->change_lock);
 
 	write_lock_bh(&sk->sk_callback_lock);
 	for (cb = 0; cb < WSP_CB_COUNT; cb++) {
@@ -362,7 +364,6 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	n->window = refs.window;
 	if (kind != WSP_REG_NONE) {
 		n->descriptor = WSP_DESCRIPTOR_UNKNOWN;
-		wsp_sock_set_nonblocking(ws, true);
 		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
 	}
 	n->connected = true;
@@ -429,6 +430,7 @@ void wsp_notify_detach(struct wsp_sock *ws)
 	/* No callback can reach @n any more. */
 	wsp_reg_take_locked(n, &refs);
 	wsp_reg_refs_put(&refs);
+	mutex_destroy(&n->change_lock);
 }
 
 /**
@@ -469,9 +471,10 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 		}
 	}
 
+	mutex_lock(&n->change_lock);
+	wsp_sock_set_nonblocking(ws, true);
 	spin_lock_bh(&n->lock);
 	wsp_reg_take_locked(n, &old);
-	wsp_sock_set_nonblocking(ws, true);
 	n->held = 0;
 	if (mask) {
 		n->kind = WSP_REG_EVENT;
@@ -488,6 +491,7 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 		}
 	}
 	spin_unlock_bh(&n->lock);
+	mutex_unlock(&n->change_lock);
 
 	wsp_reg_refs_put(&old);
 	return 0;
@@ -525,9 +529,10 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 			return PTR_ERR(w);
 	}
 
+	mutex_lock(&n->change_lock);
+	wsp_sock_set_nonblocking(ws, true);
 	spin_lock_bh(&n->lock);
 	wsp_reg_take_locked(n, &old);
-	wsp_sock_set_nonblocking(ws, true);
 	n->held = 0;
 	if (mask) {
 		n->kind = WSP_REG_ASYNC;
@@ -548,6 +553,7 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 			wsp_event_locked(n, WSP_FD_CLOSE_BIT, n->close_error);
 	}
 	spin_unlock_bh(&n->lock);
+	mutex_unlock(&n->change_lock);
 
 	wsp_reg_refs_put(&old);
 	return 0;
@@ -726,14 +732,18 @@ void wsp_notify_connect_done(struct wsp_sock *ws, int err)
 int wsp_notify_set_nonblocking(struct wsp_sock *ws, bool nonblocking)
 {
 	struct wsp_notify *n = &ws->notify;
+	bool registered;
 	int ret = 0;
 
+	mutex_lock(&n->change_lock);
 	spin_lock_bh(&n->lock);
-	if (!nonblocking && n->kind != WSP_REG_NONE && n->mask)
+	registered = n->kind != WSP_REG_NONE && n->mask;
+	spin_unlock_bh(&n->lock);
+	if (!nonblocking && registered)
 		ret = -EINVAL;
 	else
 		wsp_sock_set_nonblocking(ws, nonblocking);
-	spin_unlock_bh(&n->lock);
+	mutex_unlock(&n->change_lock);
 	return ret;
 }
 

@@ -177,7 +177,9 @@ int wsp_sock_accepted(struct socket *listener, struct socket *newsock,
 		return -EINVAL;
 	}
 	wsp_sock_attach(nws, newsock, ws);
-	if (wsp_sock_is_nonblocking(ws))
+	/* Nobody else can reach @newsock yet: no lock orders this. */
+	if (wsp_sock_is_nonblocking(ws) ||
+	    READ_ONCE(nws->notify.kind) != WSP_REG_NONE)
 		wsp_sock_set_nonblocking(nws, true);
 	return 0;
 }
@@ -222,7 +224,8 @@ bool wsp_sock_is_nonblocking(const struct wsp_sock *ws)
  * The mode is the file's O_NONBLOCK, which every descriptor shares;
  * changed under f_lock as setfl() does.
  *
- * Context: any but hard interrupt; f_lock nests inside notify.c's lock.
+ * Context: process context; never under notify.c's spinlock (f_lock is
+ * taken with softirqs enabled elsewhere).
  */
 void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking)
 {
