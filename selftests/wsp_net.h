@@ -349,4 +349,40 @@ static inline int wsp_read_counters(struct wsp_counters *c)
 	return 0;
 }
 
+/*
+ * Whether the counters @got are what @want says: every field equal, except
+ * that -1 in @want matches any value (a count the caller does not know).
+ */
+static inline int wsp_counters_match(const struct wsp_counters *want,
+				     const struct wsp_counters *got)
+{
+	return (want->sockets == -1 || want->sockets == got->sockets) &&
+	       (want->pending_duplicates == -1 ||
+		want->pending_duplicates == got->pending_duplicates) &&
+	       (want->windows == -1 || want->windows == got->windows) &&
+	       (want->registrations == -1 ||
+		want->registrations == got->registrations);
+}
+
+/*
+ * Wait up to @ms for the counters to match @want (wsp_counters_match()):
+ * objects a duplication held are freed by a worker soon after its target
+ * exits. 0, or -1 with *got the last reading.
+ */
+static inline int wsp_await_counters(const struct wsp_counters *want,
+				     struct wsp_counters *got, long ms)
+{
+	long end = now_ms() + ms;
+
+	for (;;) {
+		if (wsp_read_counters(got))
+			return -1;
+		if (wsp_counters_match(want, got))
+			return 0;
+		if (now_ms() > end)
+			return -1;
+		poll(NULL, 0, 10);
+	}
+}
+
 #endif /* WSP_NET_H */
