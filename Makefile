@@ -15,6 +15,8 @@
 #   make check-debug      the tests, stress and fuzzing under KASAN, lockdep,
 #                         kmemleak (a debug kernel, built once into a cache)
 #   make demo             the demo in a VM on the newest installed kernel
+#   make bench            wspshare against native Linux, in a VM on the
+#                         newest installed kernel (build/bench/results.csv)
 #   make style            checkpatch --strict on the module and the uapi
 #   make sparse           the module with sparse (C=2) and W=1 against KDIR
 
@@ -102,6 +104,11 @@ check-debug:
 
 demo:
 	scripts/demo.sh
+
+# bench/ is also a directory: the rule must always run.
+.PHONY: bench
+bench:
+	scripts/bench.sh
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ]; then \
