@@ -7,8 +7,9 @@
  * made in a forked child, so the rest of the program is unaffected.
  *
  * Landlock's network rules came with ABI 4 (Linux 6.7): on older kernels
- * (Debian's 6.1) every test skips. libwsp's WSPBind and WSPConnect are
- * the same system calls; lib_test covers libwsp.
+ * (Debian's 6.1) every test skips. The libwsp variants make the same calls
+ * through WSPSocket, WSPBind and WSPConnect, which must fail with
+ * WSAEACCES.
  */
 #include <linux/landlock.h>
 #include <sys/prctl.h>
@@ -16,6 +17,7 @@
 
 #include "kselftest_harness.h"
 #include "wsp_net.h"
+#include "wsp.h"
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
@@ -85,6 +87,7 @@ FIXTURE(sandbox) {
 FIXTURE_VARIANT(sandbox) {
 	int family;
 	int plain;		/* a socket(2) socket: the control */
+	int libwsp;		/* through libwsp's WSP* functions */
 };
 
 FIXTURE_VARIANT_ADD(sandbox, wsp_ipv4) {
@@ -93,6 +96,16 @@ FIXTURE_VARIANT_ADD(sandbox, wsp_ipv4) {
 
 FIXTURE_VARIANT_ADD(sandbox, wsp_ipv6) {
 	.family = AF_INET6,
+};
+
+FIXTURE_VARIANT_ADD(sandbox, libwsp_ipv4) {
+	.family = AF_INET,
+	.libwsp = 1,
+};
+
+FIXTURE_VARIANT_ADD(sandbox, libwsp_ipv6) {
+	.family = AF_INET6,
+	.libwsp = 1,
 };
 
 FIXTURE_VARIANT_ADD(sandbox, plain_ipv4) {
@@ -138,13 +151,37 @@ FIXTURE_TEARDOWN(sandbox)
 /* A TCP socket of the variant's kind: a descriptor or a plain socket. */
 static int new_tcp(int dev, const FIXTURE_VARIANT(sandbox) *variant)
 {
-	int fd;
+	int fd, err;
 
+	if (variant->libwsp) {
+		fd = WSPSocket(variant->family, SOCK_STREAM, 0, NULL, 0, 0,
+			       &err);
+		return fd == INVALID_SOCKET ? -EBADF : fd;
+	}
 	if (!variant->plain)
 		return wsp_socket(dev, variant->family, SOCK_STREAM, 0,
 				  WSP_FD_CLOEXEC);
 	fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Bind or connect @fd to @a the variant's way: 0, or -EACCES when libwsp
+ * reports WSAEACCES (another WSAE code is -EPROTO), else the call's -errno.
+ */
+static int tcp_op(int fd, const FIXTURE_VARIANT(sandbox) *variant,
+		  struct test_addr *a, int connect_op)
+{
+	int ret, err = 0;
+
+	if (!variant->libwsp)
+		return connect_op ? wsp_connect(fd, a) : wsp_bind(fd, a);
+	ret = connect_op ? WSPConnect(fd, &a->sa, a->len, NULL, NULL, NULL,
+				      NULL, &err) :
+			   WSPBind(fd, &a->sa, a->len, &err);
+	if (ret != SOCKET_ERROR)
+		return 0;
+	return err == WSAEACCES ? -EACCES : -EPROTO;
 }
 
 /* Child exit codes: 0 as expected, else where it went wrong. */
@@ -167,10 +204,10 @@ static int sandboxed(int dev, const FIXTURE_VARIANT(sandbox) *variant,
 	if (!before && (fd = new_tcp(dev, variant)) < 0)
 		return CHILD_NO_SOCKET;
 	if (connect_op) {
-		err = wsp_connect(fd, target);
+		err = tcp_op(fd, variant, target, 1);
 	} else {
 		wsp_loopback(&a, variant->family, 0);
-		err = wsp_bind(fd, &a);
+		err = tcp_op(fd, variant, &a, 0);
 	}
 	close(fd);
 	if (err != -EACCES) {
@@ -228,8 +265,8 @@ TEST_F(sandbox, unsandboxed_bind_and_connect_work)
 	fd = new_tcp(self->dev, variant);
 	ASSERT_LE(0, fd);
 	wsp_loopback(&a, variant->family, 0);
-	EXPECT_EQ(0, wsp_bind(fd, &a));
-	EXPECT_EQ(0, wsp_connect(fd, &self->addr));
+	EXPECT_EQ(0, tcp_op(fd, variant, &a, 0));
+	EXPECT_EQ(0, tcp_op(fd, variant, &self->addr, 1));
 	s = wsp_accept(self->l, NULL);
 	EXPECT_LE(0, s);
 	if (s >= 0)
