@@ -92,6 +92,7 @@ static int wsp_send(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 {
 	struct iovec stack[WSP_STACK_IOVS], *heap;
 	struct msghdr msg;
+	size_t iovlen;
 	char *gather;
 	size_t total = 0, off = 0;
 	socklen_t tolen = 0;
@@ -117,9 +118,10 @@ static int wsp_send(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 	msg.msg_name = (void *)lpTo;
 	msg.msg_namelen = tolen;
 	wsa = wsp_iov(lpBuffers, dwBufferCount, total, stack, &msg.msg_iov,
-		      &msg.msg_iovlen, &heap, &gather);
+		      &iovlen, &heap, &gather);
 	if (wsa)
 		return wsp_fail(lpErrno, wsa);
+	msg.msg_iovlen = iovlen;	/* size_t in glibc, int in musl */
 	for (i = 0; gather && i < dwBufferCount; i++) {
 		if (lpBuffers[i].len)
 			memcpy(gather + off, lpBuffers[i].buf, lpBuffers[i].len);
@@ -167,6 +169,7 @@ static int wsp_recv(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 	struct wsp_socket_info info;
 	struct sockaddr_storage from;
 	struct msghdr msg;
+	size_t iovlen;
 	char *scatter;
 	size_t total = 0, off = 0, left;
 	ssize_t n;
@@ -197,9 +200,10 @@ static int wsp_recv(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 		msg.msg_namelen = sizeof(from);
 	}
 	wsa = wsp_iov(lpBuffers, dwBufferCount, total, stack, &msg.msg_iov,
-		      &msg.msg_iovlen, &heap, &scatter);
+		      &iovlen, &heap, &scatter);
 	if (wsa)
 		return wsp_fail(lpErrno, wsa);
+	msg.msg_iovlen = iovlen;	/* size_t in glibc, int in musl */
 	n = recvmsg(s, &msg, (int)*lpFlags);
 	if (n < 0) {
 		wsa = wsp_error(s, errno, WSP_OP_RECV,

@@ -2,9 +2,10 @@
 /*
  * errors.c - Linux errno to Winsock error codes.
  *
- * All of the mapping is here: one table, by name (the shared spec's
- * part B section 14), then the context rules M-1 to M-6 that turn one errno
- * into different codes depending on the call and the socket's state.
+ * All of the mapping is here: one table, by name (as Wine's
+ * sock_get_error() in dlls/ws2_32 maps them), then the context rules M-1
+ * to M-6 (Documentation/libwsp.rst) that turn one errno into different
+ * codes depending on the call and the socket's state.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -69,8 +70,7 @@ static const struct {
 
 /*
  * wsp_wsa_from_errno() - the table alone: the Winsock code of a Linux
- * errno, WSAEFAULT for one the table lacks (Wine's choice, spec
- * section 14).
+ * errno, WSAEFAULT for one the table lacks (Wine's choice).
  */
 int wsp_wsa_from_errno(int err)
 {
@@ -204,7 +204,8 @@ int wsp_error(SOCKET s, int err, enum wsp_op op, unsigned int flags)
  * @err: its error as the module records it: a positive errno, or 0
  *
  * The table, except that FD_CLOSE after a reset (or an abort) is
- * WSAECONNABORTED, which is what Windows reports (spec A2), not
+ * WSAECONNABORTED, which is what Windows reports (Wine's conformance
+ * tests, dlls/ws2_32/tests/sock.c, run on Windows), not
  * WSAECONNRESET.
  */
 int wsp_event_error(unsigned int event, int err)
