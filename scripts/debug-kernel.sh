@@ -26,6 +26,8 @@ if [ -f "$build/.wsp-complete" ]; then
 fi
 
 note "building the debug kernel in $dir (once; about 12 minutes on 2 cores)" >&2
+# Builds for other sources or fragments are stale: about 2 GiB each.
+find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} + 2>/dev/null || true
 rm -rf "$dir"
 mkdir -p "$dir"
 start=$(date +%s)
