@@ -364,6 +364,15 @@ static inline int wsp_counters_match(const struct wsp_counters *want,
 		want->registrations == got->registrations);
 }
 
+/* A counters reading and what was wanted, for a test's log. */
+#define WSP_COUNTERS_FMT \
+	"sockets %ld/%ld pending %ld/%ld windows %ld/%ld registrations %ld/%ld (now/want)"
+#define WSP_COUNTERS_ARGS(got, want) \
+	(got).sockets, (want).sockets, \
+	(got).pending_duplicates, (want).pending_duplicates, \
+	(got).windows, (want).windows, \
+	(got).registrations, (want).registrations
+
 /*
  * Wait up to @ms for the counters to match @want (wsp_counters_match()):
  * objects a duplication held are freed by a worker soon after its target
