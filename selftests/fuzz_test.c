@@ -169,32 +169,6 @@ static int kmsg_scan(int fd, char *first, size_t len)
 	return bad;
 }
 
-static bool counters_equal(const struct wsp_counters *a,
-			   const struct wsp_counters *b)
-{
-	return a->sockets == b->sockets &&
-	       a->pending_duplicates == b->pending_duplicates &&
-	       a->windows == b->windows &&
-	       a->registrations == b->registrations;
-}
-
-/* Wait up to @ms for the counters to equal @want; 0, or -1 (*got last). */
-static int await_counters(const struct wsp_counters *want,
-			  struct wsp_counters *got, long ms)
-{
-	long end = now_ms() + ms;
-
-	for (;;) {
-		if (wsp_read_counters(got))
-			return -1;
-		if (counters_equal(want, got))
-			return 0;
-		if (now_ms() > end)
-			return -1;
-		poll(NULL, 0, 10);
-	}
-}
-
 static long pending_now(void)
 {
 	struct wsp_counters c;
@@ -224,11 +198,6 @@ static long settle_pending(void)
 	await_pending(0, COUNTERS_MS);
 	return pending_now();
 }
-
-#define COUNTERS_FMT "sockets %ld/%ld pending %ld/%ld windows %ld/%ld registrations %ld/%ld (now/start)"
-#define COUNTERS_ARGS(g, s) (g).sockets, (s).sockets, \
-	(g).pending_duplicates, (s).pending_duplicates, \
-	(g).windows, (s).windows, (g).registrations, (s).registrations
 
 /* ------------------------------------------------------------------ */
 /* The ioctls the header defines.                                     */
@@ -1515,9 +1484,10 @@ FIXTURE_TEARDOWN(fuzz)
 /* Back to the counters at setup, once everything is closed. */
 #define EXPECT_COUNTERS_BACK() do {					\
 	struct wsp_counters __got;					\
-	EXPECT_EQ(0, await_counters(&self->start, &__got, COUNTERS_MS))	\
-		TH_LOG("counters: " COUNTERS_FMT,			\
-		       COUNTERS_ARGS(__got, self->start));		\
+	EXPECT_EQ(0, wsp_await_counters(&self->start, &__got,		\
+					COUNTERS_MS))				\
+		TH_LOG("counters: " WSP_COUNTERS_FMT,			\
+		       WSP_COUNTERS_ARGS(__got, self->start));		\
 } while (0)
 
 static void log_stats(struct __test_metadata *_metadata, struct stats *st)

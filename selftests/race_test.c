@@ -52,36 +52,6 @@ static uint32_t next_rand(uint32_t *x)
 	return *x = v;
 }
 
-static bool counters_equal(const struct wsp_counters *a,
-			   const struct wsp_counters *b)
-{
-	return a->sockets == b->sockets &&
-	       a->pending_duplicates == b->pending_duplicates &&
-	       a->windows == b->windows &&
-	       a->registrations == b->registrations;
-}
-
-/*
- * Wait up to WAIT_MS for the counters to come back to @want: objects
- * held by a duplication whose target exited are freed by a worker, soon
- * after the exit. Returns 0, or -1 with *got the last reading.
- */
-static int await_counters(const struct wsp_counters *want,
-			  struct wsp_counters *got)
-{
-	long end = now_ms() + WAIT_MS;
-
-	for (;;) {
-		if (wsp_read_counters(got))
-			return -1;
-		if (counters_equal(want, got))
-			return 0;
-		if (now_ms() > end)
-			return -1;
-		poll(NULL, 0, 10);
-	}
-}
-
 static int fionread(int fd)
 {
 	int n = 0;
@@ -836,12 +806,9 @@ TEST_F(race, replace_while_closing)
 	self->c = -1;
 	close(self->l);
 	self->l = -1;
-	EXPECT_EQ(0, await_counters(&self->start, &got))
-		TH_LOG("counters: sockets %ld/%ld pending %ld/%ld windows %ld/%ld registrations %ld/%ld (now/start)",
-		       got.sockets, self->start.sockets,
-		       got.pending_duplicates, self->start.pending_duplicates,
-		       got.windows, self->start.windows,
-		       got.registrations, self->start.registrations);
+	EXPECT_EQ(0, wsp_await_counters(&self->start, &got, WAIT_MS))
+		TH_LOG("counters: " WSP_COUNTERS_FMT,
+		       WSP_COUNTERS_ARGS(got, self->start));
 }
 
 /* ------------------------------------------------------------------ */

@@ -166,37 +166,6 @@ static int kmsg_scan(int fd, char *first, size_t len)
 	return bad;
 }
 
-/* Equal; a count of -1 in @a's windows or registrations matches any. */
-static bool counters_equal(const struct wsp_counters *a,
-			   const struct wsp_counters *b)
-{
-	return a->sockets == b->sockets &&
-	       a->pending_duplicates == b->pending_duplicates &&
-	       (a->windows == -1 || a->windows == b->windows) &&
-	       (a->registrations == -1 || a->registrations == b->registrations);
-}
-
-static int await_counters(const struct wsp_counters *want,
-			  struct wsp_counters *got, long ms)
-{
-	long end = now_ms() + ms;
-
-	for (;;) {
-		if (wsp_read_counters(got))
-			return -1;
-		if (counters_equal(want, got))
-			return 0;
-		if (now_ms() > end)
-			return -1;
-		poll(NULL, 0, 10);
-	}
-}
-
-#define COUNTERS_FMT "sockets %ld/%ld pending %ld/%ld windows %ld/%ld registrations %ld/%ld (now/want)"
-#define COUNTERS_ARGS(g, s) (g).sockets, (s).sockets, \
-	(g).pending_duplicates, (s).pending_duplicates, \
-	(g).windows, (s).windows, (g).registrations, (s).registrations
-
 /*
  * Kill and reap every child of this process, including orphans it
  * adopted as a subreaper: the number that were still there.
@@ -1732,14 +1701,15 @@ TEST_F_TIMEOUT(stress, mixed_workload, 240)
 	want.sockets += POOL;
 	want.windows = -1;
 	want.registrations = -1;
-	EXPECT_EQ(0, await_counters(&want, &got, COUNTERS_MS))
-		TH_LOG("before the last registrations: " COUNTERS_FMT,
-		       COUNTERS_ARGS(got, want));
+	EXPECT_EQ(0, wsp_await_counters(&want, &got, COUNTERS_MS))
+		TH_LOG("before the last registrations: " WSP_COUNTERS_FMT,
+		       WSP_COUNTERS_ARGS(got, want));
 	final_check(_metadata, self);
 
 	pool_close(&self->pool);
-	EXPECT_EQ(0, await_counters(&self->start, &got, COUNTERS_MS))
-		TH_LOG("at the end: " COUNTERS_FMT, COUNTERS_ARGS(got, self->start));
+	EXPECT_EQ(0, wsp_await_counters(&self->start, &got, COUNTERS_MS))
+		TH_LOG("at the end: " WSP_COUNTERS_FMT,
+		       WSP_COUNTERS_ARGS(got, self->start));
 	self->kmsg_bad += kmsg_scan(self->kmsg, self->kmsg_first,
 				    sizeof(self->kmsg_first));
 	EXPECT_EQ(0, self->kmsg_bad) TH_LOG("kernel log: %s", self->kmsg_first);
@@ -1917,11 +1887,11 @@ TEST_F_TIMEOUT(stress, killed_while_blocked, 120)
 	}
 	want = self->start;
 	want.sockets += 3;
-	EXPECT_EQ(0, await_counters(&want, &got, COUNTERS_MS))
-		TH_LOG(COUNTERS_FMT, COUNTERS_ARGS(got, want));
+	EXPECT_EQ(0, wsp_await_counters(&want, &got, COUNTERS_MS))
+		TH_LOG(WSP_COUNTERS_FMT, WSP_COUNTERS_ARGS(got, want));
 	pool_close(&self->pool);
-	EXPECT_EQ(0, await_counters(&self->start, &got, COUNTERS_MS))
-		TH_LOG(COUNTERS_FMT, COUNTERS_ARGS(got, self->start));
+	EXPECT_EQ(0, wsp_await_counters(&self->start, &got, COUNTERS_MS))
+		TH_LOG(WSP_COUNTERS_FMT, WSP_COUNTERS_ARGS(got, self->start));
 	self->kmsg_bad += kmsg_scan(self->kmsg, self->kmsg_first,
 				    sizeof(self->kmsg_first));
 	EXPECT_EQ(0, self->kmsg_bad) TH_LOG("kernel log: %s", self->kmsg_first);
