@@ -46,6 +46,7 @@
 
 #include "kselftest_harness.h"
 #include "wsp_notify.h"
+#include "wsp_stress.h"
 
 #define KERNEL_PTR	0xffffffff81000000ul
 #define WAIT_MS		5000	/* a condition that should come at once */
@@ -58,42 +59,9 @@
 #define MAX_LOG		8	/* violations described in full */
 #define PID_MAX_LIMIT_	4194304
 
-static unsigned long env_ul(const char *name, unsigned long def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoul(s, NULL, 0) : def;
-}
-
 static uint64_t fuzz_seed(void)
 {
 	return env_ul("WSP_FUZZ_SEED", 0xf0220006ul);
-}
-
-/* splitmix64, to derive one generator per iteration. */
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-/* xorshift64*: the same sequence for the same seed. */
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t x = *s ? *s : 0x2545f4914f6cdd1dull;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-static uint32_t rn(uint64_t *s, uint32_t n)
-{
-	return n ? (uint32_t)(rnd(s) >> 32) % n : 0;
 }
 
 static void fill_random(uint64_t *s, void *buf, size_t len)
@@ -112,62 +80,8 @@ static void fill_random(uint64_t *s, void *buf, size_t len)
 }
 
 /* ------------------------------------------------------------------ */
-/* The kernel log and the live counters.                              */
+/* The live counters.                                                 */
 /* ------------------------------------------------------------------ */
-
-static const char *const bad_patterns[] = {
-	"BUG:", "WARNING:", "Oops", "general protection", "KASAN",
-	"unreferenced object", "possible recursive locking",
-	"circular locking", "suspicious RCU usage", "Kernel panic",
-	"hung_task", "soft lockup", "Call Trace:", "UBSAN",
-};
-
-/* /dev/kmsg from its end: what the kernel logs from now on. */
-static int kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* Read what is new; the number of bad records, the first in @first. */
-static int kmsg_scan(int fd, char *first, size_t len)
-{
-	char rec[2048];
-	int bad = 0;
-	size_t i;
-
-	if (fd < 0)
-		return 0;
-	for (;;) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten: go on from the next */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		for (i = 0; i < sizeof(bad_patterns) / sizeof(bad_patterns[0]); i++) {
-			if (!strstr(rec, bad_patterns[i]))
-				continue;
-			if (!bad++ && first) {
-				char *msg = strchr(rec, ';');
-				size_t k;
-
-				msg = msg ? msg + 1 : rec;
-				k = strcspn(msg, "\n");
-				if (k >= len)
-					k = len - 1;
-				memcpy(first, msg, k);
-				first[k] = 0;
-			}
-			break;
-		}
-	}
-	return bad;
-}
 
 static long pending_now(void)
 {
@@ -545,7 +459,7 @@ static uint64_t pick_uptr(struct fuzzer *z, uint64_t *r, uint64_t *len)
 	default: p = (uintptr_t)z->m.scratch; break;
 	}
 	if (len)
-		*len = rn(r, 3) ? lens[rn(r, sizeof(lens) / sizeof(lens[0]))] :
+		*len = rn(r, 3) ? RN_PICK(r, lens) :
 				  rnd(r) % (2 * SCRATCH);
 	return p;
 }
@@ -571,11 +485,11 @@ static void pick_sockaddr(struct fuzzer *z, uint64_t *r, struct test_addr *a)
 	case 4:
 		memset(a, 0, sizeof(*a));
 		fill_random(r, a->data, sizeof(a->data));
-		a->len = lens[rn(r, sizeof(lens) / sizeof(lens[0]))];
+		a->len = RN_PICK(r, lens);
 		break;
 	case 5:
 		wsp_loopback(a, rn(r, 2) ? AF_INET : AF_INET6, 0);
-		a->len = lens[rn(r, sizeof(lens) / sizeof(lens[0]))];
+		a->len = RN_PICK(r, lens);
 		break;
 	case 6:
 		fill_random(r, a, sizeof(*a));
@@ -659,19 +573,19 @@ static void pick_sockopt(struct fuzzer *z, uint64_t *r,
 	switch (rn(r, 6)) {
 	case 0:
 		a->level = SOL_SOCKET;
-		a->name = sol[rn(r, sizeof(sol) / sizeof(sol[0]))];
+		a->name = RN_PICK(r, sol);
 		break;
 	case 1:
 		a->level = IPPROTO_TCP;
-		a->name = tcp[rn(r, sizeof(tcp) / sizeof(tcp[0]))];
+		a->name = RN_PICK(r, tcp);
 		break;
 	case 2:
 		a->level = IPPROTO_IP;
-		a->name = ip[rn(r, sizeof(ip) / sizeof(ip[0]))];
+		a->name = RN_PICK(r, ip);
 		break;
 	case 3:
 		a->level = IPPROTO_IPV6;
-		a->name = ip6[rn(r, sizeof(ip6) / sizeof(ip6[0]))];
+		a->name = RN_PICK(r, ip6);
 		break;
 	case 4:
 		a->level = levels[rn(r, 4)];
@@ -1139,7 +1053,7 @@ static uint32_t pick_msg_flags(uint64_t *r)
 		MSG_ZEROCOPY, MSG_FASTOPEN,
 	};
 
-	return rn(r, 8) ? fl[rn(r, sizeof(fl) / sizeof(fl[0]))] :
+	return rn(r, 8) ? RN_PICK(r, fl) :
 			  (uint32_t)rnd(r);
 }
 

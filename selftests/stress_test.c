@@ -59,6 +59,7 @@
 
 #include "kselftest_harness.h"
 #include "wsp_notify.h"
+#include "wsp_stress.h"
 
 #define WORKERS		4
 #define THREADS		2
@@ -78,93 +79,6 @@
 #define TOK_MAX		4
 #define TIMEO_MS	50	/* SO_RCVTIMEO/SO_SNDTIMEO of pool sockets */
 #define PARENT_SLOT	WORKERS
-
-static unsigned long env_ul(const char *name, unsigned long def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoul(s, NULL, 0) : def;
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t x = *s ? *s : 0x2545f4914f6cdd1dull;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-static uint32_t rn(uint64_t *s, uint32_t n)
-{
-	return n ? (uint32_t)(rnd(s) >> 32) % n : 0;
-}
-
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-/* ------------------------------------------------------------------ */
-/* The kernel log and the counters (as in fuzz_test).                 */
-/* ------------------------------------------------------------------ */
-
-static const char *const bad_patterns[] = {
-	"BUG:", "WARNING:", "Oops", "general protection", "KASAN",
-	"unreferenced object", "possible recursive locking",
-	"circular locking", "suspicious RCU usage", "Kernel panic",
-	"hung_task", "soft lockup", "Call Trace:", "UBSAN",
-};
-
-static int kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-static int kmsg_scan(int fd, char *first, size_t len)
-{
-	char rec[2048];
-	int bad = 0;
-	size_t i, k;
-
-	if (fd < 0)
-		return 0;
-	for (;;) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-
-		if (n < 0 && errno == EPIPE)
-			continue;
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		for (i = 0; i < sizeof(bad_patterns) / sizeof(bad_patterns[0]); i++) {
-			char *msg;
-
-			if (!strstr(rec, bad_patterns[i]))
-				continue;
-			if (!bad++ && first && first[0] == 0) {
-				msg = strchr(rec, ';');
-				msg = msg ? msg + 1 : rec;
-				k = strcspn(msg, "\n");
-				if (k >= len)
-					k = len - 1;
-				memcpy(first, msg, k);
-				first[k] = 0;
-			}
-			break;
-		}
-	}
-	return bad;
-}
 
 /*
  * Kill and reap every child of this process, including orphans it
