@@ -2207,35 +2207,54 @@ TEST_F(notify, accept_inherited_async_select_posts_true_conditions)
 /* ------------------------------------------------------------------ */
 
 /* The bad event-select calls; each must fail and leave all as it was. */
+/*
+ * What an event-select and an async-select check of their arguments
+ * alike: @cmd with @a on @fd fails with EINVAL for nonzero @flags or an
+ * unknown bit in @mask, with EBADF for a closed or negative @target fd,
+ * with EINVAL for each of the @nwrong files of the wrong kind in @wrong,
+ * and with EFAULT for no argument at all.
+ */
+static void bad_select_args(struct __test_metadata *_metadata, int fd,
+			    unsigned long cmd, void *a, __u32 *flags,
+			    __u32 *mask, __s32 *target, const int *wrong,
+			    int nwrong)
+{
+	int i;
+
+	*flags = 1;
+	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, cmd, a));
+	*flags = 0x80000000u;
+	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, cmd, a));
+	*flags = 0;
+	*mask = WSP_FD_CLOSE | 0x400;
+	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, cmd, a));
+	*mask = WSP_FD_CLOSE;
+
+	*target = closed_fd();
+	EXPECT_EQ(-EBADF, wsp_ioctl(fd, cmd, a));
+	*target = -1;
+	EXPECT_EQ(-EBADF, wsp_ioctl(fd, cmd, a));
+	for (i = 0; i < nwrong; i++) {
+		*target = wrong[i];
+		EXPECT_EQ(-EINVAL, wsp_ioctl(fd, cmd, a))
+			TH_LOG("fd %d of the wrong kind", wrong[i]);
+	}
+	EXPECT_EQ(-EFAULT, wsp_ioctl(fd, cmd, NULL));
+}
+
 static void bad_event_selects(struct __test_metadata *_metadata, int fd,
 			      int efd, int win, int other_desc, int pipe_fd)
 {
-	struct wsp_event_select_args a;
+	const int wrong[] = { pipe_fd, win, other_desc };
+	struct wsp_event_select_args a = {
+		.eventfd = efd, .mask = WSP_FD_CLOSE, .descriptor = fd,
+	};
 
-	a = (struct wsp_event_select_args){ .flags = 1, .eventfd = efd,
-		.mask = WSP_FD_CLOSE, .descriptor = fd };
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, &a));
-	a.flags = 0x80000000u;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, &a));
-	a.flags = 0;
 	a.__reserved = 1;
 	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, &a));
 	a.__reserved = 0;
-	a.mask = WSP_FD_CLOSE | 0x400;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, &a));
-	a.mask = WSP_FD_CLOSE;
-
-	a.eventfd = closed_fd();
-	EXPECT_EQ(-EBADF, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, &a));
-	a.eventfd = -1;
-	EXPECT_EQ(-EBADF, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, &a));
-	a.eventfd = pipe_fd;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, &a));
-	a.eventfd = win;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, &a));
-	a.eventfd = other_desc;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, &a));
-	EXPECT_EQ(-EFAULT, wsp_ioctl(fd, WSP_IOC_EVENT_SELECT, NULL));
+	bad_select_args(_metadata, fd, WSP_IOC_EVENT_SELECT, &a, &a.flags,
+			&a.mask, &a.eventfd, wrong, ARRAY_SIZE(wrong));
 }
 
 TEST_F(notify, event_select_bad_args)
@@ -2271,29 +2290,14 @@ TEST_F(notify, event_select_bad_args)
 static void bad_async_selects(struct __test_metadata *_metadata, int fd,
 			      int efd, int win, int other_desc, int pipe_fd)
 {
-	struct wsp_async_select_args a;
+	const int wrong[] = { efd, pipe_fd, other_desc };
+	struct wsp_async_select_args a = {
+		.window = win, .message = MSG_B, .mask = WSP_FD_CLOSE,
+		.descriptor = fd,
+	};
 
-	a = (struct wsp_async_select_args){ .flags = 1, .window = win,
-		.message = MSG_B, .mask = WSP_FD_CLOSE, .descriptor = fd };
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_ASYNC_SELECT, &a));
-	a.flags = 0x80000000u;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_ASYNC_SELECT, &a));
-	a.flags = 0;
-	a.mask = WSP_FD_CLOSE | 0x400;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_ASYNC_SELECT, &a));
-	a.mask = WSP_FD_CLOSE;
-
-	a.window = closed_fd();
-	EXPECT_EQ(-EBADF, wsp_ioctl(fd, WSP_IOC_ASYNC_SELECT, &a));
-	a.window = -1;
-	EXPECT_EQ(-EBADF, wsp_ioctl(fd, WSP_IOC_ASYNC_SELECT, &a));
-	a.window = efd;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_ASYNC_SELECT, &a));
-	a.window = pipe_fd;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_ASYNC_SELECT, &a));
-	a.window = other_desc;
-	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, WSP_IOC_ASYNC_SELECT, &a));
-	EXPECT_EQ(-EFAULT, wsp_ioctl(fd, WSP_IOC_ASYNC_SELECT, NULL));
+	bad_select_args(_metadata, fd, WSP_IOC_ASYNC_SELECT, &a, &a.flags,
+			&a.mask, &a.window, wrong, ARRAY_SIZE(wrong));
 }
 
 TEST_F(notify, async_select_bad_args)
