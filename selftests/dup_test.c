@@ -958,6 +958,29 @@ static void peer_expect_data(struct __test_metadata *_metadata, int peer,
 /* The fixture of most tests                                         */
 /* ---------------------------------------------------------------- */
 
+/* The device and the agents of the dup, order and counters fixtures. */
+static void agents_setup(struct __test_metadata *_metadata, int *dev,
+			 struct agent *ag)
+{
+	const char *why = NULL;
+	int skip;
+
+	memset(ag, 0, MAX_AGENTS * sizeof(*ag));
+	/* A write to a dead agent or peer fails with EPIPE, and says so. */
+	signal(SIGPIPE, SIG_IGN);
+	*dev = wsp_open_device(&why, &skip);
+	if (*dev < 0 && skip)
+		SKIP(return, "%s", why);
+	ASSERT_LE(0, *dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+}
+
+static void agents_teardown(int dev, struct agent *ag)
+{
+	agents_reap(ag);
+	if (dev >= 0)
+		close(dev);
+}
+
 FIXTURE(dup) {
 	int dev;
 	struct agent ag[MAX_AGENTS];
@@ -965,23 +988,12 @@ FIXTURE(dup) {
 
 FIXTURE_SETUP(dup)
 {
-	const char *why = NULL;
-	int skip;
-
-	memset(self->ag, 0, sizeof(self->ag));
-	/* A write to a dead agent or peer fails with EPIPE, and says so. */
-	signal(SIGPIPE, SIG_IGN);
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	agents_setup(_metadata, &self->dev, self->ag);
 }
 
 FIXTURE_TEARDOWN(dup)
 {
-	agents_reap(self->ag);
-	if (self->dev >= 0)
-		close(self->dev);
+	agents_teardown(self->dev, self->ag);
 }
 
 static int new_tcp(struct __test_metadata *_metadata, int dev)
@@ -2629,26 +2641,15 @@ FIXTURE_VARIANT_ADD(order, cross_duplicate_first) {
 
 FIXTURE_SETUP(order)
 {
-	const char *why = NULL;
-	int skip;
-
-	memset(self->ag, 0, sizeof(self->ag));
-	/* A write to a dead agent or peer fails with EPIPE, and says so. */
-	signal(SIGPIPE, SIG_IGN);
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	agents_setup(_metadata, &self->dev, self->ag);
 	/* Before any socket exists, so that it inherits none. */
-	if (variant->cross)
+	if (self->dev >= 0 && variant->cross)
 		agent_start(_metadata, self->ag, 0);
 }
 
 FIXTURE_TEARDOWN(order)
 {
-	agents_reap(self->ag);
-	if (self->dev >= 0)
-		close(self->dev);
+	agents_teardown(self->dev, self->ag);
 }
 
 /* h[0] the source, h[1] its duplicate (here or in the agent). */
@@ -2775,23 +2776,12 @@ FIXTURE(counters) {
 
 FIXTURE_SETUP(counters)
 {
-	const char *why = NULL;
-	int skip;
-
-	memset(self->ag, 0, sizeof(self->ag));
-	/* A write to a dead agent or peer fails with EPIPE, and says so. */
-	signal(SIGPIPE, SIG_IGN);
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	agents_setup(_metadata, &self->dev, self->ag);
 }
 
 FIXTURE_TEARDOWN(counters)
 {
-	agents_reap(self->ag);
-	if (self->dev >= 0)
-		close(self->dev);
+	agents_teardown(self->dev, self->ag);
 }
 
 TEST_F(counters, track_and_return_to_start)
