@@ -435,9 +435,14 @@ static void __attribute__((noreturn)) agent_main(int in, int out)
 	}
 }
 
-/* Start agent @i of @all (the others' pipe ends are not inherited). */
-static void agent_start(struct __test_metadata *_metadata,
-			struct agent *all, int i)
+/*
+ * Fork the process of agent @i of @all, with a command and a reply pipe.
+ * In the child: 0, with *cmd_in and *reply_out its ends (the others' pipe
+ * ends are not inherited). In the parent: the child's pid, recorded with
+ * the parent's ends in all[i].
+ */
+static pid_t agent_fork(struct __test_metadata *_metadata, struct agent *all,
+			int i, int *cmd_in, int *reply_out)
 {
 	int cmd[2], rep[2], j;
 	pid_t pid;
@@ -458,14 +463,27 @@ static void agent_start(struct __test_metadata *_metadata,
 		}
 		close(cmd[1]);
 		close(rep[0]);
-		agent_main(cmd[0], rep[1]);
+		*cmd_in = cmd[0];
+		*reply_out = rep[1];
+		return 0;
 	}
 	close(cmd[0]);
 	close(rep[1]);
 	all[i].pid = pid;
-	all[i].target = pid;
+	all[i].target = pid;	/* agent_start_pidns() learns better */
 	all[i].cmd = cmd[1];
 	all[i].reply = rep[0];
+	return pid;
+}
+
+/* Start agent @i of @all. */
+static void agent_start(struct __test_metadata *_metadata,
+			struct agent *all, int i)
+{
+	int cmd, rep;
+
+	if (agent_fork(_metadata, all, i, &cmd, &rep) == 0)
+		agent_main(cmd, rep);
 }
 
 /*
@@ -475,48 +493,27 @@ static void agent_start(struct __test_metadata *_metadata,
 static void agent_start_pidns(struct __test_metadata *_metadata,
 			      struct agent *all, int i)
 {
-	int cmd[2], rep[2], j, status;
-	pid_t pid, g = 0;
+	int cmd, rep, status;
+	pid_t g = 0;
 
-	ASSERT_EQ(0, all[i].pid);
-	ASSERT_EQ(0, pipe2(cmd, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(rep, O_CLOEXEC));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		for (j = 0; j < MAX_AGENTS; j++) {
-			if (all[j].pid) {
-				close(all[j].cmd);
-				close(all[j].reply);
-			}
-		}
-		close(cmd[1]);
-		close(rep[0]);
+	if (agent_fork(_metadata, all, i, &cmd, &rep) == 0) {
 		if (unshare(CLONE_NEWPID))
 			_exit(AG_EXIT_NS);
 		g = fork();
 		if (g < 0)
 			_exit(AG_EXIT_NS);
 		if (g == 0)
-			agent_main(cmd[0], rep[1]);
-		close(cmd[0]);
-		if (write(rep[1], &g, sizeof(g)) != sizeof(g))
+			agent_main(cmd, rep);
+		close(cmd);
+		if (write(rep, &g, sizeof(g)) != sizeof(g))
 			_exit(AG_EXIT_IO);
-		close(rep[1]);
+		close(rep);
 		if (waitpid(g, &status, 0) != g)
 			_exit(AG_EXIT_IO);
 		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : AG_EXIT_IO);
 	}
-	close(cmd[0]);
-	close(rep[1]);
-	all[i].pid = pid;
-	all[i].target = pid;	/* until we know better */
-	all[i].cmd = cmd[1];
-	all[i].reply = rep[0];
-	ASSERT_NE(0, poll_one(rep[0], POLLIN, WAIT_MS));
-	ASSERT_EQ(sizeof(g), read_full(rep[0], &g, sizeof(g)))
+	ASSERT_NE(0, poll_one(all[i].reply, POLLIN, WAIT_MS));
+	ASSERT_EQ(sizeof(g), read_full(all[i].reply, &g, sizeof(g)))
 		TH_LOG("no agent in a new pid namespace (unshare needs root)");
 	ASSERT_LT(1, g);
 	all[i].target = g;
