@@ -184,6 +184,27 @@ static int child_redeem(int dev, int from)
 	return wsp_redeem(dev, &info);
 }
 
+/*
+ * A racing child's start: its descriptor *fd (child_redeem() from @from),
+ * an eventfd *efd if @efd is not NULL, then the start line. 0, or the exit
+ * code that names the step that failed: 2, 4 or 3.
+ */
+static int racer_ready(int dev, int from, struct start_line *sl, int *fd,
+		       int *efd)
+{
+	*fd = child_redeem(dev, from);
+	if (*fd < 0)
+		return 2;
+	if (efd) {
+		*efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (*efd < 0)
+			return 4;
+	}
+	if (start_line_wait(sl))
+		return 3;
+	return 0;
+}
+
 /* In the parent: duplicate @fd for @pid and send it the record. */
 static int send_duplicate(int fd, pid_t pid, int to)
 {
@@ -293,13 +314,11 @@ static int run_a(int dev, int from, struct start_line *sl, int wa,
 		 uint32_t seed, struct race_stats *st)
 {
 	long end, n;
-	int fd, i;
+	int fd, i, ret;
 
-	fd = child_redeem(dev, from);
-	if (fd < 0)
-		return 2;
-	if (start_line_wait(sl))
-		return 3;
+	ret = racer_ready(dev, from, sl, &fd, NULL);
+	if (ret)
+		return ret;
 	end = now_ms() + RUN_MS;
 	for (i = 0; i < ITER_CAP && now_ms() < end; i++) {
 		uint32_t r = next_rand(&seed);
@@ -324,13 +343,11 @@ static int run_b(int dev, int from, struct start_line *sl, int eb,
 {
 	struct wsp_enum_events_args e;
 	long end, n;
-	int fd, i;
+	int fd, i, ret;
 
-	fd = child_redeem(dev, from);
-	if (fd < 0)
-		return 2;
-	if (start_line_wait(sl))
-		return 3;
+	ret = racer_ready(dev, from, sl, &fd, NULL);
+	if (ret)
+		return ret;
 	end = now_ms() + RUN_MS;
 	for (i = 0; i < ITER_CAP && now_ms() < end; i++) {
 		uint32_t r = next_rand(&seed);
@@ -598,17 +615,12 @@ TEST_F(race, replace_across_processes_final_async_select)
 static int run_replacer(int dev, int from, struct start_line *sl,
 			uint32_t seed, struct race_stats *st)
 {
-	int fd, i, w = -1, nw, efd;
+	int fd, i, w = -1, nw, efd, ret;
 	long end, n;
 
-	fd = child_redeem(dev, from);
-	if (fd < 0)
-		return 2;
-	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (efd < 0)
-		return 4;
-	if (start_line_wait(sl))
-		return 3;
+	ret = racer_ready(dev, from, sl, &fd, &efd);
+	if (ret)
+		return ret;
 	end = now_ms() + RUN_MS;
 	for (i = 0; i < ITER_CAP && now_ms() < end; i++) {
 		uint32_t r = next_rand(&seed);
@@ -668,14 +680,9 @@ static int run_closer(int dev, int from, struct start_line *sl,
 	int fd, nfd, i, ntok = 0, wc, d2, efd, ret;
 	long end;
 
-	fd = child_redeem(dev, from);
-	if (fd < 0)
-		return 2;
-	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (efd < 0)
-		return 4;
-	if (start_line_wait(sl))
-		return 3;
+	ret = racer_ready(dev, from, sl, &fd, &efd);
+	if (ret)
+		return ret;
 	end = now_ms() + RUN_MS;
 	for (i = 0; i < ITER_CAP && now_ms() < end; i++) {
 		uint32_t r = next_rand(&seed);
