@@ -39,6 +39,21 @@ static inline int wsp_open_device(const char **why, int *skip)
 	return -1;
 }
 
+/*
+ * In a fixture's setup (it uses the harness's SKIP and ASSERT): @fd gets
+ * /dev/wspshare; the test is skipped when the module is not loaded, and
+ * fails when the device cannot be opened for any other reason.
+ */
+#define WSP_SETUP_DEVICE(fd) do {					\
+	const char *__why = NULL;					\
+	int __skip;							\
+									\
+	(fd) = wsp_open_device(&__why, &__skip);			\
+	if ((fd) < 0 && __skip)						\
+		SKIP(return, "%s", __why);				\
+	ASSERT_LE(0, (fd)) TH_LOG("open %s: %s", WSP_DEVICE_PATH, __why); \
+} while (0)
+
 /* ioctl() returning -errno, so that ASSERT_EQ(-EINVAL, wsp_ioctl(...)). */
 static inline int wsp_ioctl(int fd, unsigned long cmd, void *arg)
 {
