@@ -26,13 +26,7 @@ FIXTURE(dev) {
 
 FIXTURE_SETUP(dev)
 {
-	const char *why = NULL;
-	int skip;
-
-	self->fd = wsp_open_device(&why, &skip);
-	if (self->fd < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(self->fd);
 }
 
 FIXTURE_TEARDOWN(dev)

@@ -959,16 +959,10 @@ static void peer_expect_data(struct __test_metadata *_metadata, int peer,
 static void agents_setup(struct __test_metadata *_metadata, int *dev,
 			 struct agent *ag)
 {
-	const char *why = NULL;
-	int skip;
-
 	memset(ag, 0, MAX_AGENTS * sizeof(*ag));
 	/* A write to a dead agent or peer fails with EPIPE, and says so. */
 	signal(SIGPIPE, SIG_IGN);
-	*dev = wsp_open_device(&why, &skip);
-	if (*dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, *dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(*dev);
 }
 
 static void agents_teardown(int dev, struct agent *ag)

@@ -115,14 +115,10 @@ FIXTURE_VARIANT_ADD(sandbox, plain_ipv4) {
 
 FIXTURE_SETUP(sandbox)
 {
-	const char *why = NULL;
-	int skip, abi;
+	int abi;
 
 	self->l = -1;
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(self->dev);
 	abi = landlock_abi();
 	if (abi == -ENOSYS || abi == -EOPNOTSUPP)
 		SKIP(return, "Landlock is not enabled: %s", strerror(-abi));

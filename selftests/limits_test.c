@@ -42,13 +42,7 @@ FIXTURE(lim) {
 
 FIXTURE_SETUP(lim)
 {
-	const char *why = NULL;
-	int skip;
-
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open: %s", why);
+	WSP_SETUP_DEVICE(self->dev);
 }
 
 FIXTURE_TEARDOWN(lim)

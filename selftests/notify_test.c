@@ -311,18 +311,14 @@ FIXTURE(notify) {
 
 FIXTURE_SETUP(notify)
 {
-	const char *why = NULL;
-	int skip, i;
+	int i;
 
 	self->l = self->c = self->s = self->u1 = self->u2 = -1;
 	self->efd = self->efd2 = self->win = self->win2 = -1;
 	for (i = 0; i < NEXTRA; i++)
 		self->x[i] = -1;
 	self->child = 0;
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(self->dev);
 	self->efd = new_eventfd();
 	ASSERT_LE(0, self->efd);
 	self->efd2 = new_eventfd();

@@ -257,16 +257,12 @@ FIXTURE(race) {
 
 FIXTURE_SETUP(race)
 {
-	const char *why = NULL;
-	int skip, one = 1;
+	int one = 1;
 
 	self->l = self->c = self->s = -1;
 	self->st = NULL;
 	memset(self->kids, 0, sizeof(self->kids));
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(self->dev);
 	ASSERT_EQ(0, wsp_read_counters(&self->start));
 	ASSERT_LE(0, self->start.windows) TH_LOG("no \"windows\" counter");
 	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &self->l, &self->c,

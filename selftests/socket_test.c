@@ -99,13 +99,7 @@ FIXTURE(create) {
 
 FIXTURE_SETUP(create)
 {
-	const char *why = NULL;
-	int skip;
-
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(self->dev);
 }
 
 FIXTURE_TEARDOWN(create)
@@ -688,14 +682,8 @@ FIXTURE_VARIANT_ADD(sock, ipv6) {
 
 FIXTURE_SETUP(sock)
 {
-	const char *why = NULL;
-	int skip;
-
 	self->l = self->c = self->s = self->efd = self->win = -1;
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(self->dev);
 	self->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, self->efd);
 	self->win = wsp_window(self->dev, WSP_FD_CLOEXEC | WSP_WINDOW_NONBLOCK,
@@ -1199,14 +1187,8 @@ FIXTURE_VARIANT_ADD(reenable, recvmmsg) { .call = CALL_RECVMMSG };
 
 FIXTURE_SETUP(reenable)
 {
-	const char *why = NULL;
-	int skip;
-
 	self->l = self->c = self->s = self->win = -1;
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(self->dev);
 	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &self->l, &self->c,
 				  &self->s));
 	self->win = wsp_window(self->dev, WSP_FD_CLOEXEC | WSP_WINDOW_NONBLOCK,

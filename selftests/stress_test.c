@@ -1271,19 +1271,14 @@ FIXTURE(stress) {
 
 FIXTURE_SETUP(stress)
 {
-	const char *why = NULL;
 	long end = now_ms() + COUNTERS_MS;
-	int skip;
 
 	memset(self->kids, 0, sizeof(self->kids));
 	memset(&self->pool, 0xff, sizeof(self->pool));
 	self->kmsg_first[0] = 0;
 	self->kmsg_bad = 0;
 	self->kmsg = kmsg_open();
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(self->dev);
 	/* Duplications of a program that just ended may still be pending. */
 	do {
 		ASSERT_EQ(0, wsp_read_counters(&self->start));

@@ -87,14 +87,8 @@ FIXTURE(win) {
 
 FIXTURE_SETUP(win)
 {
-	const char *why = NULL;
-	int skip;
-
 	self->l = self->c = self->s = self->w = self->w2 = self->efd = -1;
-	self->dev = wsp_open_device(&why, &skip);
-	if (self->dev < 0 && skip)
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", WSP_DEVICE_PATH, why);
+	WSP_SETUP_DEVICE(self->dev);
 	ASSERT_EQ(0, wsp_read_counters(&self->start));
 	ASSERT_LE(0, self->start.windows) TH_LOG("no \"windows\" counter");
 }
