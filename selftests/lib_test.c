@@ -213,6 +213,26 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * In a child: a socket made with WSPSocket(FROM_PROTOCOL_INFO) from the
+ * duplication record read from @fd. Exits 2 when no record comes, 3 when
+ * WSPSocket fails.
+ */
+static SOCKET child_socket_from(int fd)
+{
+	WSAPROTOCOL_INFOW rec;
+	SOCKET d;
+	int e;
+
+	if (read_all(fd, &rec, sizeof(rec)))
+		_exit(2);
+	d = WSPSocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+		      FROM_PROTOCOL_INFO, &rec, 0, 0, &e);
+	if (d < 0)
+		_exit(3);
+	return d;
+}
+
 static int child_status(pid_t pid)
 {
 	int status;
@@ -1312,15 +1332,9 @@ TEST(duplicate_for_another_process)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		WSAPROTOCOL_INFOW rec;
 		SOCKET d;
 
-		if (read_all(to_child[0], &rec, sizeof(rec)))
-			_exit(2);
-		d = WSPSocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
-			      FROM_PROTOCOL_INFO, &rec, 0, 0, &e);
-		if (d < 0)
-			_exit(3);
+		d = child_socket_from(to_child[0]);
 		ok = socket_id(d) ? 'y' : 'n';
 		_exit(write_all(from_child[1], &ok, 1) ? 4 : 0);
 	}
@@ -1355,7 +1369,6 @@ TEST(duplicate_handed_over_a_pipe)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		WSAPROTOCOL_INFOW rec;
 		char in[6];
 		SOCKET d;
 
@@ -1363,12 +1376,7 @@ TEST(duplicate_handed_over_a_pipe)
 		close(c);
 		close(s);
 		close(l);
-		if (read_all(to_child[0], &rec, sizeof(rec)))
-			_exit(2);
-		d = WSPSocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
-			      FROM_PROTOCOL_INFO, &rec, 0, 0, &e);
-		if (d < 0)
-			_exit(3);
+		d = child_socket_from(to_child[0]);
 		if (send_str(d, "from the target", 0) != 15)
 			_exit(4);
 		if (recv_str(d, in, sizeof(in), MSG_WAITALL) != 5 || strcmp(in, "reply"))
@@ -1843,16 +1851,10 @@ TEST(seed_process_a_and_b_share_one_registration)
 	ASSERT_LE(0, b);
 	if (b == 0) {
 		WSANETWORKEVENTS ne;
-		WSAPROTOCOL_INFOW rec;
 		WSAEVENT ev;
 		SOCKET d;
 
-		if (read_all(a_to_b[0], &rec, sizeof(rec)))
-			_exit(2);
-		d = WSPSocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
-			      FROM_PROTOCOL_INFO, &rec, 0, 0, &e);
-		if (d < 0)
-			_exit(3);
+		d = child_socket_from(a_to_b[0]);
 		ev = WSPCreateEvent(&e);
 		if (ev < 0 || WSPEventSelect(d, ev, FD_WRITE, &e))
 			_exit(4);
