@@ -268,49 +268,56 @@ static inline int wsp_fdinfo_socket_id(int fd, unsigned long long *id)
 	return ret;
 }
 
-/* Pass @fd over the AF_UNIX socket @sock (SCM_RIGHTS): 0 or -errno. */
-static inline int wsp_send_fd(int sock, int fd)
-{
-	char byte = 'F';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+/* The message wsp_send_fd() sends and wsp_recv_fd() receives. */
+struct wsp_fd_msg {
+	char byte;
+	struct iovec iov;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
+	struct msghdr m;
+};
+
+/* One byte of data, and room for one fd in the control part. */
+static inline void wsp_fd_msg_init(struct wsp_fd_msg *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->byte = 'F';
+	f->iov.iov_base = &f->byte;
+	f->iov.iov_len = 1;
+	f->m.msg_iov = &f->iov;
+	f->m.msg_iovlen = 1;
+	f->m.msg_control = f->u.buf;
+	f->m.msg_controllen = sizeof(f->u.buf);
+}
+
+/* Pass @fd over the AF_UNIX socket @sock (SCM_RIGHTS): 0 or -errno. */
+static inline int wsp_send_fd(int sock, int fd)
+{
+	struct wsp_fd_msg f;
 	struct cmsghdr *c;
 
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&m);
+	wsp_fd_msg_init(&f);
+	c = CMSG_FIRSTHDR(&f.m);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
+	return sendmsg(sock, &f.m, 0) == 1 ? 0 : -errno;
 }
 
 /* The fd received over @sock (close-on-exec), or -errno. */
 static inline int wsp_recv_fd(int sock)
 {
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
+	struct wsp_fd_msg f;
 	struct cmsghdr *c;
 	int fd;
 
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
+	wsp_fd_msg_init(&f);
+	if (recvmsg(sock, &f.m, MSG_CMSG_CLOEXEC) != 1)
 		return -EIO;
-	c = CMSG_FIRSTHDR(&m);
+	c = CMSG_FIRSTHDR(&f.m);
 	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 		return -EBADMSG;
 	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
