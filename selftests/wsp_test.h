@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -86,6 +87,23 @@ static inline long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The number in the file at @path (a /proc or /sys value): 0, or -errno. */
+static inline int wsp_read_long(const char *path, long *val)
+{
+	char buf[64];
+	FILE *f = fopen(path, "re");
+	int ret = -EIO;
+
+	if (!f)
+		return -errno;
+	if (fgets(buf, sizeof(buf), f)) {
+		*val = atol(buf);
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
 }
 
 /* 1 if @fd is close-on-exec, 0 if not, or -errno. */
