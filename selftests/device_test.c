@@ -221,24 +221,16 @@ TEST_F(dev, readonly_struct_efault)
 /* An open device file pins the module (fops owner). */
 TEST_F(dev, open_file_pins_module)
 {
-	char buf[32] = "";
-	int before, after, fd2;
-	FILE *f;
+	static const char refcnt[] = "/sys/module/wspshare/refcnt";
+	long before = 0, after = 0;
+	int fd2;
 
-	f = fopen("/sys/module/wspshare/refcnt", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
-	fclose(f);
-	before = atoi(buf);
+	ASSERT_EQ(0, wsp_read_long(refcnt, &before));
 	EXPECT_LE(1, before);
 
 	fd2 = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd2);
-	f = fopen("/sys/module/wspshare/refcnt", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
-	fclose(f);
-	after = atoi(buf);
+	ASSERT_EQ(0, wsp_read_long(refcnt, &after));
 	close(fd2);
 	EXPECT_EQ(before + 1, after);
 }

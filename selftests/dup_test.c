@@ -1534,10 +1534,8 @@ TEST_F(dup, duplicate_no_such_process_esrch)
 	struct wsp_protocol_info info;
 	struct wsp_counters c0;
 	int fd = new_tcp(_metadata, self->dev), status;
-	char buf[32] = "";
-	long pid_max;
+	long pid_max = 0;
 	pid_t gone;
-	FILE *f;
 
 	ASSERT_EQ(0, wsp_read_counters(&c0));
 
@@ -1551,11 +1549,7 @@ TEST_F(dup, duplicate_no_such_process_esrch)
 	EXPECT_EQ(-ESRCH, wsp_duplicate(fd, gone, &info)) TH_LOG("pid %d", gone);
 
 	/* pid_max itself is never a pid; nor is INT_MAX. */
-	f = fopen("/proc/sys/kernel/pid_max", "re");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
-	fclose(f);
-	pid_max = atol(buf);
+	ASSERT_EQ(0, wsp_read_long("/proc/sys/kernel/pid_max", &pid_max));
 	ASSERT_LT(1, pid_max);
 	EXPECT_EQ(-ESRCH, wsp_duplicate(fd, pid_max, &info)) TH_LOG("pid %ld", pid_max);
 	EXPECT_EQ(-ESRCH, wsp_duplicate(fd, INT_MAX, &info));
