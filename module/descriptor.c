@@ -27,7 +27,7 @@ static struct wsp_sock *wsp_desc_sock(struct wsp_ioctl_call *call)
 
 static void wsp_desc_duplicate_undo(struct wsp_ioctl_call *call)
 {
-	wsp_token_cancel(call->undo_cookie);
+	wsp_token_cancel(call->undo_data);
 }
 
 static long wsp_desc_duplicate(struct wsp_ioctl_call *call, void *arg)
@@ -42,7 +42,7 @@ static long wsp_desc_duplicate(struct wsp_ioctl_call *call, void *arg)
 		return err;
 	/* A record the caller never receives must not stay pending. */
 	call->undo = wsp_desc_duplicate_undo;
-	call->undo_cookie = a->info.token_id;
+	call->undo_data = &a->info;
 	return 0;
 }
 

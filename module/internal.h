@@ -61,7 +61,8 @@ struct eventfd_ctx;
  * @new_file: the file to install at @new_fd once the output is copied out
  * @undo: if set, called when the output cannot be copied out after the
  *	handler succeeded, to take back what the handler did
- * @undo_cookie: for @undo
+ * @undo_data: for @undo: what the handler made (in the kernel copy of
+ *	the argument struct, still valid when @undo runs)
  *
  * A handler that creates a file reserves its number first, then sets
  * @new_file; the dispatcher copies the output struct to user space and
@@ -78,7 +79,7 @@ struct wsp_ioctl_call {
 	int new_fd;
 	struct file *new_file;
 	void (*undo)(struct wsp_ioctl_call *call);
-	u64 undo_cookie;
+	const void *undo_data;
 };
 
 /**
@@ -249,7 +250,7 @@ int wsp_notify_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
 int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 		     struct wsp_protocol_info *info);
 int wsp_token_redeem(const struct wsp_protocol_info *info, u32 wsp_flags);
-void wsp_token_cancel(u64 token_id);
+void wsp_token_cancel(const struct wsp_protocol_info *info);
 void wsp_token_exit(void);
 
 /* stats.c: live object counters. */
@@ -261,6 +262,15 @@ enum wsp_stat {
 	WSP_STAT_COUNT
 };
 
+/* Requests refused by a bound, counted in debugfs ("refusals"). */
+enum wsp_refused {
+	WSP_REFUSED_NOT_PERMITTED,
+	WSP_REFUSED_USER_LIMIT,
+	WSP_REFUSED_SYSTEM_LIMIT,
+	WSP_REFUSED_COUNT
+};
+
+void wsp_refusal(enum wsp_refused why);
 void wsp_stat_inc(enum wsp_stat stat);
 void wsp_stat_dec(enum wsp_stat stat);
 void wsp_stats_init(void);

@@ -2,31 +2,55 @@
 /*
  * token.c - pending duplications: WSPDuplicateSocket's half-way state.
  *
- * Owns: the tokens made by WSP_IOC_DUPLICATE and taken by WSP_IOC_REDEEM.
+ * Owns: the tokens made by WSP_IOC_DUPLICATE and taken by WSP_IOC_REDEEM,
+ * the processes they target, and their bounds.
+ *
  * A token names one socket and one target process (its thread group,
  * held as a struct pid so that a recycled pid number never matches). It
  * holds a reference on the socket's file (not on the source descriptor,
  * which may be closed), and one on the module. It ends when the target
  * redeems it (once: the file is installed in the target with receive_fd(),
- * as SCM_RIGHTS does, security hook included), or when the target exits:
- * a wait entry on the target's pid (the queue pidfds poll) wakes the
- * reaper, which drops the tokens of exited processes.
+ * as SCM_RIGHTS does, security hook included), when the duplication's
+ * record could not be copied out, or when the target exits.
  *
- * Locking: wsp_token_lock (a mutex) protects the token table and every
- * socket's pending_duplicates count. It is never held while a socket is
- * released. The exit callback runs under the pid's wait-queue lock with
- * interrupts off: it only reads the token and schedules the reaper; a
- * token is unlinked from that queue (remove_wait_queue(), which takes the
- * same lock) before it is freed.
+ * Who may make one: the caller may duplicate into a process only if it
+ * could reach it as pidfd_getfd(2) requires (wsp_may_reach()), and a
+ * token is charged to the caller's user: at most RLIMIT_NOFILE pending per
+ * user, %WSP_MAX_PENDING_DUPLICATES per socket, and max_pending_duplicates
+ * (a module parameter) in all. So no user keeps more sockets alive through
+ * tokens than it could hold as descriptors.
+ *
+ * Each target process has one struct wsp_target, with one wait entry on
+ * its pid's wait_pidfd queue (woken at its exit) and the list of its
+ * tokens. The wake-up only queues the target on wsp_dead_targets; the
+ * reaper then drops that target's tokens: no work per token in the exit
+ * path, no walk over other processes' tokens.
+ *
+ * Locking: wsp_token_lock (a mutex) protects the token and target tables,
+ * the per-user counts, every target's token list and every socket's
+ * pending_duplicates count. It is never held while a socket is released
+ * (fput() happens after it is dropped). The exit callback runs under the
+ * pid's wait-queue lock with interrupts off: it reads only the target's
+ * pid, sets WSP_TARGET_QUEUED and adds the target to an llist. A target is
+ * freed only after remove_wait_queue() (which takes that lock, so no
+ * callback is running or can run) and only by whoever finds it off the
+ * llist: by the reaper if the callback queued it, else at once.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/random.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -34,31 +58,68 @@
 
 #include "internal.h"
 
+static unsigned int wsp_max_pending = 65536;
+module_param_named(max_pending_duplicates, wsp_max_pending, uint, 0644);
+MODULE_PARM_DESC(max_pending_duplicates,
+		 "Duplications pending at once, all users together (default 65536)");
+
+/* Bits of struct wsp_target's flags. */
+enum {
+	WSP_TARGET_QUEUED,	/* on wsp_dead_targets, or being reaped */
+};
+
+/**
+ * struct wsp_target - a process that pending duplications target
+ * @pid: the process (thread group); the target holds a reference
+ * @index: its key in wsp_targets (the pid number in the initial namespace)
+ * @exit_wait: on @pid's wait_pidfd queue, to learn of its exit
+ * @tokens: its pending tokens (struct wsp_token.target_node)
+ * @dead_node: on wsp_dead_targets once it has exited
+ * @flags: WSP_TARGET_QUEUED
+ * @unhooked: @exit_wait is off the queue and the target out of the table;
+ *	whoever takes it off wsp_dead_targets frees it
+ */
+struct wsp_target {
+	struct pid *pid;
+	unsigned long index;
+	wait_queue_entry_t exit_wait;
+	struct list_head tokens;
+	struct llist_node dead_node;
+	unsigned long flags;
+	bool unhooked;
+};
+
 /**
  * struct wsp_token - one pending duplication
  * @ws: the socket's object, alive as long as @file
  * @file: the socket's file; the token holds a reference
- * @target: the process that may redeem; the token holds a reference
+ * @target: the process that may redeem
+ * @owner: the user it is charged to (the creator's real uid)
  * @secret: random; must match on redemption
  * @id: the token's index in wsp_tokens
  * @redeeming: a redemption is installing the file; others must not
- * @exit_wait: on @target's wait_pidfd queue, to learn of its exit
- * @reap_node: on the reaper's private list while being freed
+ * @target_node: on @target's list
+ * @reap_node: on a private list while being freed
  */
 struct wsp_token {
 	struct wsp_sock *ws;
 	struct file *file;
-	struct pid *target;
+	struct wsp_target *target;
+	kuid_t owner;
 	u64 secret;
 	u32 id;
 	bool redeeming;
-	wait_queue_entry_t exit_wait;
+	struct list_head target_node;
 	struct list_head reap_node;
 };
 
 static DEFINE_MUTEX(wsp_token_lock);
 static DEFINE_XARRAY_ALLOC1(wsp_tokens);
+static DEFINE_XARRAY(wsp_targets);
+static DEFINE_XARRAY(wsp_user_pending);	/* uid -> xa_mk_value(count) */
+static unsigned int wsp_pending_total;
 
+static LLIST_HEAD(wsp_dead_targets);
 static void wsp_token_reap(struct work_struct *work);
 static DECLARE_WORK(wsp_token_reaper, wsp_token_reap);
 
@@ -79,32 +140,152 @@ static bool wsp_target_exited(struct pid *pid)
 	return exited;
 }
 
-/* Called on the target's pid wait queue: at its exit, among others. */
-static int wsp_token_target_woke(wait_queue_entry_t *wait, unsigned int mode,
-				 int sync, void *key)
+/*
+ * Whether current may duplicate into @task: what ptrace_may_access()
+ * allows with PTRACE_MODE_ATTACH_REALCREDS, the check pidfd_getfd(2)
+ * makes (ptrace_may_access() is not exported, and the LSM ptrace hooks
+ * such as Yama's are not consulted): its own process; a process whose
+ * uids and gids are all the caller's real ones, whose permitted
+ * capabilities the caller also has, and which is dumpable; or any process
+ * if the caller has CAP_SYS_PTRACE over it.
+ */
+static bool wsp_may_reach(struct task_struct *task)
 {
-	struct wsp_token *tok = container_of(wait, struct wsp_token, exit_wait);
+	const struct cred *cred = current_cred(), *tcred;
+	struct mm_struct *mm;
+	bool ok;
 
-	if (wsp_target_exited(tok->target))
+	if (same_thread_group(task, current))
+		return true;
+
+	rcu_read_lock();
+	tcred = __task_cred(task);
+	ok = uid_eq(cred->uid, tcred->euid) &&
+	     uid_eq(cred->uid, tcred->suid) &&
+	     uid_eq(cred->uid, tcred->uid) &&
+	     gid_eq(cred->gid, tcred->egid) &&
+	     gid_eq(cred->gid, tcred->sgid) &&
+	     gid_eq(cred->gid, tcred->gid) &&
+	     cap_issubset(tcred->cap_permitted, cred->cap_permitted);
+	if (!ok)
+		ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	if (!ok)
+		return false;
+
+	task_lock(task);
+	mm = task->mm;
+	if (mm && get_dumpable(mm) != SUID_DUMP_USER &&
+	    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
+		ok = false;
+	task_unlock(task);
+	return ok;
+}
+
+/* Called on the target's pid wait queue: at its exit, among others. */
+static int wsp_target_woke(wait_queue_entry_t *wait, unsigned int mode,
+			   int sync, void *key)
+{
+	struct wsp_target *t = container_of(wait, struct wsp_target,
+					    exit_wait);
+
+	if (wsp_target_exited(t->pid) &&
+	    !test_and_set_bit(WSP_TARGET_QUEUED, &t->flags)) {
+		llist_add(&t->dead_node, &wsp_dead_targets);
 		schedule_work(&wsp_token_reaper);
+	}
 	return 0;
+}
+
+static void wsp_target_free(struct wsp_target *t)
+{
+	put_pid(t->pid);
+	kfree(t);
+}
+
+/* A target with no token left: unhook it; free it unless it is queued. */
+static void wsp_target_unhook(struct wsp_target *t)
+{
+	lockdep_assert_held(&wsp_token_lock);
+	remove_wait_queue(&t->pid->wait_pidfd, &t->exit_wait);
+	xa_erase(&wsp_targets, t->index);
+	/* No callback runs now: the bit is stable. */
+	if (test_and_set_bit(WSP_TARGET_QUEUED, &t->flags))
+		t->unhooked = true;	/* the reaper frees it */
+	else
+		wsp_target_free(t);
+}
+
+/*
+ * The target of a new token for @pid: the existing one, or @fresh (which
+ * the caller allocated) hooked on the pid's wait queue. NULL if @fresh was
+ * not used.
+ */
+static struct wsp_target *wsp_target_get(struct pid *pid,
+					 struct wsp_target **fresh)
+{
+	unsigned long index = pid_nr(pid);
+	struct wsp_target *t;
+
+	lockdep_assert_held(&wsp_token_lock);
+	t = xa_load(&wsp_targets, index);
+	if (t)
+		return t;
+	t = *fresh;
+	if (xa_err(xa_store(&wsp_targets, index, t, GFP_KERNEL_ACCOUNT)))
+		return NULL;
+	*fresh = NULL;
+	t->pid = get_pid(pid);
+	t->index = index;
+	INIT_LIST_HEAD(&t->tokens);
+	init_waitqueue_func_entry(&t->exit_wait, wsp_target_woke);
+	add_wait_queue(&pid->wait_pidfd, &t->exit_wait);
+	/* An exit before the entry was queued woke nobody: look now. */
+	wsp_target_woke(&t->exit_wait, 0, 0, NULL);
+	return t;
+}
+
+static unsigned long wsp_user_count(kuid_t uid)
+{
+	void *entry = xa_load(&wsp_user_pending,
+			      from_kuid(&init_user_ns, uid));
+
+	return entry ? xa_to_value(entry) : 0;
+}
+
+static int wsp_user_set(kuid_t uid, unsigned long count)
+{
+	unsigned long index = from_kuid(&init_user_ns, uid);
+
+	if (!count) {
+		xa_erase(&wsp_user_pending, index);
+		return 0;
+	}
+	return xa_err(xa_store(&wsp_user_pending, index, xa_mk_value(count),
+			       GFP_KERNEL_ACCOUNT));
 }
 
 /* Unlink a token from everything; its references are dropped later. */
 static void wsp_token_unlink(struct wsp_token *tok)
 {
+	struct wsp_target *t = tok->target;
+
 	lockdep_assert_held(&wsp_token_lock);
 	xa_erase(&wsp_tokens, tok->id);
+	list_del(&tok->target_node);
 	tok->ws->pending_duplicates--;
-	remove_wait_queue(&tok->target->wait_pidfd, &tok->exit_wait);
+	wsp_pending_total--;
+	/* Lowering a count never allocates. */
+	wsp_user_set(tok->owner, wsp_user_count(tok->owner) - 1);
 	wsp_stat_dec(WSP_STAT_PENDING_DUPLICATES);
+	if (list_empty(&t->tokens) && !test_bit(WSP_TARGET_QUEUED, &t->flags))
+		wsp_target_unhook(t);
 }
 
 /* Free an unlinked token and drop its references. */
 static void wsp_token_free(struct wsp_token *tok)
 {
 	fput(tok->file);
-	put_pid(tok->target);
 	kfree(tok);
 	module_put(THIS_MODULE);
 }
@@ -113,7 +294,8 @@ static void wsp_token_free(struct wsp_token *tok)
  * The target exited: the token's reference goes as an exiting process's
  * close does. If it is the socket's last, nobody can take another (no
  * descriptor exists), and the socket must not linger in the reaper: an
- * exiting process's close does not linger either.
+ * exiting process's close does not linger either. A zero linger time
+ * (an abortive close, a reset) is kept: it does not wait.
  */
 static void wsp_token_free_orphaned(struct wsp_token *tok)
 {
@@ -121,29 +303,99 @@ static void wsp_token_free_orphaned(struct wsp_token *tok)
 
 	if (file_count(tok->file) == 1) {
 		lock_sock(sk);
-		sock_reset_flag(sk, SOCK_LINGER);
+		if (sk->sk_lingertime)
+			sock_reset_flag(sk, SOCK_LINGER);
 		release_sock(sk);
 	}
 	wsp_token_free(tok);
 }
 
-static void wsp_token_reap(struct work_struct *work)
+/* Drop the tokens of one exited target, which the callback queued. */
+static void wsp_target_reap(struct wsp_target *t, struct list_head *dead)
 {
 	struct wsp_token *tok, *next;
-	unsigned long id;
+
+	if (t->unhooked) {
+		wsp_target_free(t);
+		return;
+	}
+	list_for_each_entry_safe(tok, next, &t->tokens, target_node) {
+		if (tok->redeeming)
+			continue;	/* its thread is alive: not exited */
+		wsp_token_unlink(tok);
+		list_add(&tok->reap_node, dead);
+	}
+	if (list_empty(&t->tokens)) {
+		clear_bit(WSP_TARGET_QUEUED, &t->flags);
+		wsp_target_unhook(t);
+	} else {
+		/* Left for a redemption in progress; its exit queues again. */
+		clear_bit(WSP_TARGET_QUEUED, &t->flags);
+	}
+}
+
+static void wsp_token_reap(struct work_struct *work)
+{
+	struct wsp_target *t, *tn;
+	struct wsp_token *tok, *next;
+	struct llist_node *queued;
 	LIST_HEAD(dead);
 
+	queued = llist_del_all(&wsp_dead_targets);
 	mutex_lock(&wsp_token_lock);
-	xa_for_each(&wsp_tokens, id, tok) {
-		if (!tok->redeeming && wsp_target_exited(tok->target)) {
-			wsp_token_unlink(tok);
-			list_add(&tok->reap_node, &dead);
-		}
-	}
+	llist_for_each_entry_safe(t, tn, queued, dead_node)
+		wsp_target_reap(t, &dead);
 	mutex_unlock(&wsp_token_lock);
 
 	list_for_each_entry_safe(tok, next, &dead, reap_node)
 		wsp_token_free_orphaned(tok);
+}
+
+/* Whether the caller may have one more token pending; -errno if not. */
+static int wsp_token_charge(struct wsp_sock *ws, kuid_t owner)
+{
+	lockdep_assert_held(&wsp_token_lock);
+	if (ws->pending_duplicates >= WSP_MAX_PENDING_DUPLICATES)
+		return -ENOBUFS;
+	if (wsp_user_count(owner) >= rlimit(RLIMIT_NOFILE)) {
+		wsp_refusal(WSP_REFUSED_USER_LIMIT);
+		return -EMFILE;
+	}
+	if (wsp_pending_total >= READ_ONCE(wsp_max_pending)) {
+		wsp_refusal(WSP_REFUSED_SYSTEM_LIMIT);
+		return -ENFILE;
+	}
+	return wsp_user_set(owner, wsp_user_count(owner) + 1);
+}
+
+/* The target process of a duplication for @nr, with a reference. */
+static struct pid *wsp_token_target(pid_t nr, int *err)
+{
+	struct task_struct *task;
+	struct pid *pid;
+
+	*err = -EINVAL;
+	if (nr <= 0)
+		return NULL;
+	*err = -ESRCH;
+	pid = find_get_pid(nr);
+	if (!pid)
+		return NULL;
+	task = get_pid_task(pid, PIDTYPE_TGID);
+	if (!task || wsp_target_exited(pid))
+		goto put;
+	*err = -EPERM;
+	if (!wsp_may_reach(task)) {
+		wsp_refusal(WSP_REFUSED_NOT_PERMITTED);
+		goto put;
+	}
+	put_task_struct(task);
+	return pid;
+put:
+	if (task)
+		put_task_struct(task);
+	put_pid(pid);
+	return NULL;
 }
 
 /**
@@ -155,51 +407,54 @@ static void wsp_token_reap(struct work_struct *work)
  * Context: process context.
  * Return: 0; -EINVAL for a pid <= 0; -ESRCH when no process has that id
  * (or it is a thread that does not lead its group, or has exited);
- * -ENOBUFS when the socket has %WSP_MAX_PENDING_DUPLICATES pending;
- * -ENOMEM.
+ * -EPERM when the caller may not reach it (wsp_may_reach()); -ENOBUFS
+ * when the socket has %WSP_MAX_PENDING_DUPLICATES pending; -EMFILE when
+ * the caller's user has RLIMIT_NOFILE pending; -ENFILE at the
+ * system-wide limit; -ENOMEM.
  */
 int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 		     struct wsp_protocol_info *info)
 {
+	struct wsp_target *fresh, *t;
 	struct wsp_token *tok;
 	struct pid *target;
 	int err;
 
-	if (pid <= 0)
-		return -EINVAL;
-	target = find_get_pid(pid);
+	target = wsp_token_target(pid, &err);
 	if (!target)
-		return -ESRCH;
-	if (!pid_has_task(target, PIDTYPE_TGID) || wsp_target_exited(target)) {
-		err = -ESRCH;
-		goto put_target;
-	}
+		return err;
 
+	err = -ENOMEM;
 	tok = kzalloc(sizeof(*tok), GFP_KERNEL_ACCOUNT);
-	if (!tok) {
-		err = -ENOMEM;
-		goto put_target;
-	}
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!tok || !fresh)
+		goto free;
 	tok->ws = ws;
 	tok->file = ws->sock->file;
-	tok->target = target;
+	tok->owner = current_uid();
 	get_random_bytes(&tok->secret, sizeof(tok->secret));
-	init_waitqueue_func_entry(&tok->exit_wait, wsp_token_target_woke);
 
 	mutex_lock(&wsp_token_lock);
-	if (ws->pending_duplicates >= WSP_MAX_PENDING_DUPLICATES) {
-		err = -ENOBUFS;
+	err = wsp_token_charge(ws, tok->owner);
+	if (err)
 		goto unlock;
-	}
 	err = xa_alloc(&wsp_tokens, &tok->id, tok, xa_limit_32b,
 		       GFP_KERNEL_ACCOUNT);
 	if (err)
-		goto unlock;
+		goto uncharge;
+	t = wsp_target_get(target, &fresh);
+	if (!t) {
+		xa_erase(&wsp_tokens, tok->id);
+		err = -ENOMEM;
+		goto uncharge;
+	}
+	tok->target = t;
+	list_add(&tok->target_node, &t->tokens);
 	ws->pending_duplicates++;
+	wsp_pending_total++;
 	get_file(tok->file);
 	__module_get(THIS_MODULE);
 	wsp_stat_inc(WSP_STAT_PENDING_DUPLICATES);
-	add_wait_queue(&target->wait_pidfd, &tok->exit_wait);
 
 	memset(info, 0, sizeof(*info));
 	info->family = ws->sock->sk->sk_family;
@@ -209,15 +464,17 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 	info->token_secret = tok->secret;
 	mutex_unlock(&wsp_token_lock);
 
-	/* An exit before the wait entry was queued woke nobody: look now. */
-	if (wsp_target_exited(target))
-		schedule_work(&wsp_token_reaper);
+	kfree(fresh);
+	put_pid(target);
 	return 0;
 
+uncharge:
+	wsp_user_set(tok->owner, wsp_user_count(tok->owner) - 1);
 unlock:
 	mutex_unlock(&wsp_token_lock);
+free:
+	kfree(fresh);
 	kfree(tok);
-put_target:
 	put_pid(target);
 	return err;
 }
@@ -236,7 +493,7 @@ put_target:
  * (or being redeemed) or forged token, -EPERM when current is not the
  * target, -EINVAL when the family, type or protocol are not the socket's,
  * or what receive_fd() returns (-EMFILE...). On error the token stays as
- * it was.
+ * it was, and can be redeemed again.
  */
 int wsp_token_redeem(const struct wsp_protocol_info *info, u32 wsp_flags)
 {
@@ -255,7 +512,7 @@ int wsp_token_redeem(const struct wsp_protocol_info *info, u32 wsp_flags)
 		fd = -ENOENT;
 		goto unlock;
 	}
-	if (tok->target != task_tgid(current)) {
+	if (tok->target->pid != task_tgid(current)) {
 		fd = -EPERM;
 		goto unlock;
 	}
@@ -290,21 +547,23 @@ unlock:
 
 /**
  * wsp_token_cancel() - take back a duplication its maker never learnt of
- * @token_id: the token's id
+ * @info: the record wsp_token_create() made, which could not be copied out
  *
  * For WSP_IOC_DUPLICATE whose output could not be copied out: nobody can
  * redeem the token, so it must not hold its socket until the target exits.
+ * The token is found by id and secret, so that only the one made is
+ * cancelled.
  *
  * Context: process context.
  */
-void wsp_token_cancel(u64 token_id)
+void wsp_token_cancel(const struct wsp_protocol_info *info)
 {
 	struct wsp_token *tok;
 
 	mutex_lock(&wsp_token_lock);
-	tok = xa_load(&wsp_tokens, token_id);
-	if (tok && tok->redeeming)
-		tok = NULL;	/* its target holds the record: not ours */
+	tok = xa_load(&wsp_tokens, info->token_id);
+	if (tok && (tok->redeeming || tok->secret != info->token_secret))
+		tok = NULL;
 	if (tok)
 		wsp_token_unlink(tok);
 	mutex_unlock(&wsp_token_lock);
@@ -317,12 +576,15 @@ void wsp_token_cancel(u64 token_id)
  * wsp_token_exit() - wait for the reaper before the module goes
  *
  * Every token pins the module, so none is left at exit; the reaper may
- * still be returning from freeing the last one.
+ * still be returning from freeing the last one, and an unhooked target may
+ * still be queued.
  *
  * Context: module exit.
  */
 void wsp_token_exit(void)
 {
 	flush_work(&wsp_token_reaper);
+	wsp_token_reap(NULL);
 	WARN_ON(!xa_empty(&wsp_tokens));
+	WARN_ON(!xa_empty(&wsp_targets));
 }

@@ -18,7 +18,9 @@
  *
  * Locking: @lock protects the ring and the counters. It is taken with
  * interrupts saved, since posts come from socket callbacks in softirq (or
- * process) context, under the socket's notification lock.
+ * process) context, under the socket's notification lock. @count is also
+ * read without it, by poll() and read()'s wait condition: it is written
+ * with WRITE_ONCE() under @lock and read there with READ_ONCE().
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -133,7 +135,7 @@ bool wsp_window_post(struct wsp_window *w, const struct wsp_message *msg)
 	w->posted++;
 	if (w->count < w->limit) {
 		w->ring[(w->head + w->count) % w->limit] = *msg;
-		w->count++;
+		WRITE_ONCE(w->count, w->count + 1);
 		queued = true;
 	} else {
 		w->dropped++;
@@ -155,7 +157,7 @@ static u32 wsp_window_take(struct wsp_window *w, struct wsp_message *out,
 	for (n = 0; n < max && w->count; n++) {
 		out[n] = w->ring[w->head];
 		w->head = (w->head + 1) % w->limit;
-		w->count--;
+		WRITE_ONCE(w->count, w->count - 1);
 	}
 	spin_unlock_irq(&w->lock);
 	return n;
@@ -176,7 +178,7 @@ static void wsp_window_unget(struct wsp_window *w,
 	while (room--) {
 		w->head = (w->head + w->limit - 1) % w->limit;
 		w->ring[w->head] = msgs[room];
-		w->count++;
+		WRITE_ONCE(w->count, w->count + 1);
 	}
 	spin_unlock_irq(&w->lock);
 }
