@@ -22,6 +22,9 @@
 #include "wsp_test.h"
 
 #define WSP_COUNTERS_PATH "/sys/kernel/debug/wspshare/counters"
+#define WSP_REFUSALS_PATH "/sys/kernel/debug/wspshare/refusals"
+#define WSP_MAX_PENDING_PATH \
+	"/sys/module/wspshare/parameters/max_pending_duplicates"
 
 /* A new socket through /dev/wspshare: its descriptor, or -errno. */
 static inline int wsp_socket(int dev, int family, int type, int protocol,
@@ -399,6 +402,28 @@ static inline int wsp_await_counters(const struct wsp_counters *want,
 			return -1;
 		poll(NULL, 0, 10);
 	}
+}
+
+/*
+ * The refusal counter @name ("duplicate_not_permitted",
+ * "duplicate_user_limit", "duplicate_system_limit") of
+ * WSP_REFUSALS_PATH: its value, or -1 when the file or the line is not
+ * there.
+ */
+static inline long wsp_read_refusals(const char *name)
+{
+	char got[64];
+	long value, ret = -1;
+	FILE *f = fopen(WSP_REFUSALS_PATH, "re");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63[^:]: %ld\n", got, &value) == 2) {
+		if (!strcmp(got, name))
+			ret = value;
+	}
+	fclose(f);
+	return ret;
 }
 
 #endif /* WSP_NET_H */
