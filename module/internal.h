@@ -223,6 +223,7 @@ void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
 
 /* ops.c: the proto_ops copies. */
 int wsp_ops_adopt(struct socket *sock);
+void wsp_ops_disown(struct socket *sock);
 
 /* descriptor.c: the wspshare ioctls of a descriptor. */
 long wsp_desc_ioctl(struct wsp_sock *ws, unsigned int cmd,
@@ -231,8 +232,12 @@ bool wsp_desc_ioctl_known(unsigned int cmd);
 
 /* notify.c: the registration and the event record. */
 int wsp_notify_init(void);
-void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent);
+struct wsp_sock *wsp_sock_owning(const struct sock *sk, uintptr_t user_data);
+int wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent);
 void wsp_notify_detach(struct wsp_sock *ws);
+void wsp_notify_unhook(struct sock *sk);
+void wsp_notify_listen_stop_begin(struct wsp_sock *ws);
+void wsp_notify_listen_stop_end(struct wsp_sock *ws);
 int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 			    u64 descriptor);
 int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
