@@ -22,12 +22,50 @@
  * message posted) and held. Everything about events is in this file; the
  * spec's rules are in Documentation/wspshare.rst, "Notification".
  *
+ * Ownership. A socket is wspshare's only if its sk_user_data carries
+ * exactly wspshare's tag (SK_USER_DATA_NOCOPY and no other flag bit) and
+ * the object it points to names the socket back (ws->sock->sk == sk):
+ * wsp_sock_owning(), which socket.c's lookup uses too. Attaching never
+ * overwrites anyone else's sk_user_data (-EBUSY). Our callbacks can also
+ * be on a socket nobody owns: a TCP child cloned from a wspshare listener
+ * (sk_clone_lock() copies the callbacks; NOCOPY drops the owner) until the
+ * accept wrapper attaches it, and sockets whose attach was refused. Such
+ * a socket never keeps them:
+ *
+ * - at its first callback through a slot that holds our hook, the
+ *   protocol's callbacks are put back (wsp_notify_unhook(), under
+ *   write_lock_bh(sk_callback_lock), re-checking that there is still no
+ *   owner, since the accept wrapper may be attaching it) and the
+ *   protocol's own callback is chained to. Reached through someone
+ *   else's saved copy (a sockmap psock saves ours; its caller may hold
+ *   sk_callback_lock for reading), only the chaining is done;
+ * - when a TCP listener stops listening (release, shutdown(SHUT_RD) or
+ *   connect(AF_UNSPEC): inet_csk_listen_stop() hands the children in its
+ *   accept queue to another SO_REUSEPORT listener when tcp_migrate_req is
+ *   set, where no accept wrapper will ever see them):
+ *   wsp_notify_listen_stop_begin() first puts the listener's own
+ *   callbacks back, so that no child cloned from then on has ours; then
+ *   synchronize_rcu() waits for the clones made before (children are
+ *   cloned and queued in one softirq section, an RCU read side; a
+ *   listener never processes packets from a backlog); then the accept
+ *   queue is walked under its rskq_lock and every child is unhooked under
+ *   its own sk_callback_lock. What is not in the queue then was accepted
+ *   (attached), or dropped. After shutdown or connect, the listener's
+ *   hooks are put back (wsp_notify_listen_stop_end());
+ * - the release wrapper unhooks a socket it finds without an owner (an
+ *   accept whose attach failed).
+ *
+ * So after the last wspshare socket is released, no socket holds a
+ * pointer into the module (sock->ops of each held a module reference).
+ *
  * Locking, outermost first:
  *
+ * - the accept queue's rskq_lock (spinlock, _bh), taken only to walk a
+ *   stopping listener's queue; each child's sk_callback_lock nests in it.
  * - sk->sk_callback_lock (the socket's rwlock): callbacks take it for
- *   reading to find their socket object in sk_user_data; attaching and
- *   detaching take it for writing, so once detach returns no callback can
- *   reach the object.
+ *   reading to find their socket object in sk_user_data; attaching,
+ *   detaching and unhooking take it for writing, so once detach returns
+ *   no callback can reach the object.
  * - wsp_notify.change_lock, a mutex, outermost: it serialises the changes
  *   made from process context, registrations and the blocking mode, so
  *   that WSP_IOC_SET_NONBLOCK's "not while registered" check and a
@@ -72,12 +110,20 @@ struct wsp_reg_refs {
 };
 
 /*
- * The TCP callbacks a socket has before anyone hooks it. An accepted
- * child is cloned with the listener's callbacks (ours) and, since the
- * listener's sk_user_data is tagged NOCOPY, without its owner: until it is
- * wrapped, our callbacks chain to these.
+ * The callbacks a TCP and a UDP socket have before anyone hooks them
+ * (the same for IPv4 and IPv6). An accepted child is cloned with the
+ * listener's callbacks (ours) and, since the listener's sk_user_data is
+ * tagged NOCOPY, without its owner: a socket without an owner gets these
+ * back and chains to them.
  */
 static wsp_sk_cb_t wsp_tcp_defaults[WSP_CB_COUNT];
+static wsp_sk_cb_t wsp_udp_defaults[WSP_CB_COUNT];
+
+static wsp_sk_cb_t wsp_default_cb(const struct sock *sk, enum wsp_cb cb)
+{
+	return sk->sk_type == SOCK_STREAM ? wsp_tcp_defaults[cb] :
+					    wsp_udp_defaults[cb];
+}
 
 /* The socket's slot for callback @cb. */
 static wsp_sk_cb_t *wsp_sk_slot(struct sock *sk, enum wsp_cb cb)
@@ -239,8 +285,8 @@ static void wsp_on_state_locked(struct wsp_notify *n, struct sock *sk)
 /*
  * The callbacks. Each finds its socket object under sk_callback_lock,
  * updates it, and chains to the callback it replaced. A socket without an
- * owner is an accepted child not yet wrapped, or one being detached: then
- * the callback in place, or the TCP default if that is ours, is chained.
+ * owner (see "Ownership" above) gets the protocol's callbacks back and
+ * chains to them.
  */
 static void wsp_sk_data_ready(struct sock *sk);
 static void wsp_sk_write_space(struct sock *sk);
@@ -254,25 +300,93 @@ static const wsp_sk_cb_t wsp_hooks[WSP_CB_COUNT] = {
 	[WSP_CB_ERROR_REPORT]	= wsp_sk_error_report,
 };
 
+/**
+ * wsp_sock_owning() - the wspshare object that owns a socket, if any
+ * @sk: the socket
+ * @user_data: the raw value of @sk's sk_user_data, read under
+ *	sk_callback_lock or in an RCU read-side section
+ *
+ * The tag must be exactly wspshare's: SK_USER_DATA_NOCOPY and no other
+ * flag bit (a sockmap's psock is tagged NOCOPY|PSOCK, a reuseport array's
+ * BPF). The object must name @sk back.
+ *
+ * Context: any, with @user_data read as above.
+ * Return: the object, or NULL.
+ */
+struct wsp_sock *wsp_sock_owning(const struct sock *sk, uintptr_t user_data)
+{
+	struct wsp_sock *ws;
+
+	if ((user_data & ~SK_USER_DATA_PTRMASK) != SK_USER_DATA_NOCOPY)
+		return NULL;
+	ws = (struct wsp_sock *)(user_data & SK_USER_DATA_PTRMASK);
+	if (!ws || READ_ONCE(ws->sock->sk) != sk)
+		return NULL;
+	return ws;
+}
+
+/* The owner of @sk; the caller holds sk_callback_lock. */
+static struct wsp_sock *wsp_owner_locked(struct sock *sk)
+{
+	uintptr_t raw = (uintptr_t)rcu_dereference_check(__sk_user_data(sk),
+				lockdep_is_held(&sk->sk_callback_lock));
+
+	return wsp_sock_owning(sk, raw);
+}
+
+/* Put the protocol's callbacks back where ours are; @sk has no owner. */
+static void wsp_unhook_locked(struct sock *sk)
+{
+	enum wsp_cb cb;
+
+	for (cb = 0; cb < WSP_CB_COUNT; cb++)
+		if (*wsp_sk_slot(sk, cb) == wsp_hooks[cb])
+			WRITE_ONCE(*wsp_sk_slot(sk, cb), wsp_default_cb(sk, cb));
+}
+
+/**
+ * wsp_notify_unhook() - take wspshare's callbacks off a socket it does
+ *	not own
+ * @sk: the socket; nothing is done if it has an owner (an accept wrapper
+ *	attached it meanwhile)
+ *
+ * Context: any; takes @sk's sk_callback_lock for writing, so not with it
+ * held.
+ */
+void wsp_notify_unhook(struct sock *sk)
+{
+	write_lock_bh(&sk->sk_callback_lock);
+	if (!wsp_owner_locked(sk))
+		wsp_unhook_locked(sk);
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
 static void wsp_callback(struct sock *sk, enum wsp_cb cb,
 			 void (*handler)(struct wsp_notify *n, struct sock *sk))
 {
 	wsp_sk_cb_t chain;
 	struct wsp_sock *ws;
+	bool unhook;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	ws = __locked_read_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
+	ws = wsp_owner_locked(sk);
 	if (ws) {
 		chain = ws->notify.orig[cb];
 		spin_lock_bh(&ws->notify.lock);
 		handler(&ws->notify, sk);
 		spin_unlock_bh(&ws->notify.lock);
 	} else {
-		chain = READ_ONCE(*wsp_sk_slot(sk, cb));
-		if (chain == wsp_hooks[cb])
-			chain = wsp_tcp_defaults[cb];
+		chain = wsp_default_cb(sk, cb);
+		/*
+		 * Called through the socket's own slot: nobody holds the
+		 * lock for us. Through a saved copy (a psock's), its
+		 * caller may: only chain.
+		 */
+		unhook = READ_ONCE(*wsp_sk_slot(sk, cb)) == wsp_hooks[cb];
 	}
 	read_unlock_bh(&sk->sk_callback_lock);
+	if (!ws && unhook)
+		wsp_notify_unhook(sk);
 	chain(sk);
 }
 
@@ -303,8 +417,10 @@ static void wsp_sk_error_report(struct sock *sk)
  *	registration the new one inherits; else NULL
  *
  * Context: process context.
+ * Return: 0, or -EBUSY if the socket's sk_user_data is already someone
+ * else's (it is left alone, and nothing is hooked).
  */
-void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
+int wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 {
 	struct wsp_notify *n = &ws->notify;
 	struct sock *sk = ws->sock->sk;
@@ -317,6 +433,11 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	mutex_init(&n->change_lock);
 
 	write_lock_bh(&sk->sk_callback_lock);
+	if (rcu_access_pointer(__sk_user_data(sk))) {
+		write_unlock_bh(&sk->sk_callback_lock);
+		mutex_destroy(&n->change_lock);
+		return -EBUSY;
+	}
 	for (cb = 0; cb < WSP_CB_COUNT; cb++) {
 		/* Cloned from the listener: restore the protocol's own. */
 		n->orig[cb] = parent ? parent->notify.orig[cb] :
@@ -327,7 +448,7 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	write_unlock_bh(&sk->sk_callback_lock);
 
 	if (!parent)
-		return;
+		return 0;
 
 	/* An accepted socket: connected, writable, and registered as its
 	 * listener is (Winsock: same events, same window and message or
@@ -370,6 +491,7 @@ void wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
 	wsp_on_readable_locked(n, sk);
 	spin_unlock_bh(&n->lock);
+	return 0;
 }
 
 static void wsp_reg_refs_put(struct wsp_reg_refs *refs)
@@ -404,28 +526,105 @@ static void wsp_reg_take_locked(struct wsp_notify *n,
 	n->descriptor = 0;
 }
 
+/* Put the listener's own callbacks back, keeping its owner. */
+static void wsp_restore_locked(struct wsp_notify *n, struct sock *sk)
+{
+	enum wsp_cb cb;
+
+	for (cb = 0; cb < WSP_CB_COUNT; cb++)
+		if (*wsp_sk_slot(sk, cb) == wsp_hooks[cb])
+			WRITE_ONCE(*wsp_sk_slot(sk, cb), n->orig[cb]);
+}
+
+static bool wsp_tcp_listening(struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP &&
+	       READ_ONCE(sk->sk_state) == TCP_LISTEN;
+}
+
+/*
+ * A TCP listener whose callbacks are no longer ours is about to stop
+ * listening: once the clones made from our callbacks are queued, take
+ * ours off every child in its accept queue (see "Ownership" above).
+ */
+static void wsp_unhook_accept_queue(struct sock *sk)
+{
+	struct request_sock_queue *queue = &inet_csk(sk)->icsk_accept_queue;
+	struct request_sock *req;
+
+	synchronize_rcu();
+	spin_lock_bh(&queue->rskq_lock);
+	for (req = queue->rskq_accept_head; req; req = req->dl_next)
+		if (req->sk)
+			wsp_notify_unhook(req->sk);
+	spin_unlock_bh(&queue->rskq_lock);
+}
+
+/**
+ * wsp_notify_listen_stop_begin() - a call that may stop a TCP listener
+ *	(shutdown(SHUT_RD), connect(AF_UNSPEC)) is about to be made
+ * @ws: the socket
+ *
+ * If it listens, its own callbacks are put back and every child in its
+ * accept queue is unhooked, so that none that migrates to another
+ * listener keeps ours. Its events until wsp_notify_listen_stop_end() are
+ * not seen (a listener that stops has none worth reporting).
+ *
+ * Context: process context; may sleep (synchronize_rcu()).
+ */
+void wsp_notify_listen_stop_begin(struct wsp_sock *ws)
+{
+	struct sock *sk = ws->sock->sk;
+
+	if (!wsp_tcp_listening(sk))
+		return;
+	write_lock_bh(&sk->sk_callback_lock);
+	wsp_restore_locked(&ws->notify, sk);
+	write_unlock_bh(&sk->sk_callback_lock);
+	wsp_unhook_accept_queue(sk);
+}
+
+/**
+ * wsp_notify_listen_stop_end() - the call is done: hook the socket again
+ * @ws: the socket
+ *
+ * Context: process context.
+ */
+void wsp_notify_listen_stop_end(struct wsp_sock *ws)
+{
+	struct sock *sk = ws->sock->sk;
+	enum wsp_cb cb;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	for (cb = 0; cb < WSP_CB_COUNT; cb++)
+		if (*wsp_sk_slot(sk, cb) == ws->notify.orig[cb])
+			WRITE_ONCE(*wsp_sk_slot(sk, cb), wsp_hooks[cb]);
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
 /**
  * wsp_notify_detach() - unhook the real socket before it is released
  * @ws: the object, at its last reference
  *
  * Restores the callbacks it replaced (if still in place) and ends the
- * registration, dropping its eventfd or window.
+ * registration, dropping its eventfd or window. A TCP listener's queued
+ * children are unhooked too: the protocol's release that follows may
+ * hand them to another listener.
  *
- * Context: process context.
+ * Context: process context; may sleep.
  */
 void wsp_notify_detach(struct wsp_sock *ws)
 {
 	struct wsp_notify *n = &ws->notify;
 	struct sock *sk = ws->sock->sk;
 	struct wsp_reg_refs refs;
-	enum wsp_cb cb;
 
 	write_lock_bh(&sk->sk_callback_lock);
-	for (cb = 0; cb < WSP_CB_COUNT; cb++)
-		if (*wsp_sk_slot(sk, cb) == wsp_hooks[cb])
-			WRITE_ONCE(*wsp_sk_slot(sk, cb), n->orig[cb]);
+	wsp_restore_locked(n, sk);
 	rcu_assign_sk_user_data(sk, NULL);
 	write_unlock_bh(&sk->sk_callback_lock);
+	if (wsp_tcp_listening(sk))
+		wsp_unhook_accept_queue(sk);
 
 	/* No callback can reach @n any more. */
 	wsp_reg_take_locked(n, &refs);
@@ -775,24 +974,34 @@ void wsp_notify_get(struct wsp_sock *ws, struct wsp_registration *reg)
 	put_pid(pid);
 }
 
-/**
- * wsp_notify_init() - learn the TCP callbacks a fresh socket has
- *
- * Context: module init.
- * Return: 0, or what creating a kernel TCP socket returns.
- */
-int wsp_notify_init(void)
+/* Learn the callbacks a fresh socket of @type has into @defaults. */
+static int wsp_learn_defaults(int type, int protocol, wsp_sk_cb_t *defaults)
 {
 	struct socket *sock;
 	enum wsp_cb cb;
 	int err;
 
-	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
-			       &sock);
+	err = sock_create_kern(&init_net, AF_INET, type, protocol, &sock);
 	if (err)
 		return err;
 	for (cb = 0; cb < WSP_CB_COUNT; cb++)
-		wsp_tcp_defaults[cb] = *wsp_sk_slot(sock->sk, cb);
+		defaults[cb] = *wsp_sk_slot(sock->sk, cb);
 	sock_release(sock);
 	return 0;
+}
+
+/**
+ * wsp_notify_init() - learn the TCP and UDP callbacks a fresh socket has
+ *
+ * Context: module init.
+ * Return: 0, or what creating a kernel socket returns.
+ */
+int wsp_notify_init(void)
+{
+	int err;
+
+	err = wsp_learn_defaults(SOCK_STREAM, IPPROTO_TCP, wsp_tcp_defaults);
+	if (err)
+		return err;
+	return wsp_learn_defaults(SOCK_DGRAM, IPPROTO_UDP, wsp_udp_defaults);
 }

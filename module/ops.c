@@ -9,15 +9,22 @@
  * then a few entries are replaced by wrappers that call the protocol's own
  * function and do wspshare's part:
  *
- * - release: detach the socket object, then the protocol's release;
+ * - release: detach the socket object (or, without one, take the
+ *   module's socket callbacks off), then the protocol's release;
  * - recvmsg, splice_read: every receive (recv, read, recvmsg, recvmmsg,
  *   io_uring's recv, splice and sendfile from the socket) re-enables
  *   FD_READ and FD_OOB, also a failed one;
  * - sendmsg (and sendpage where it exists): a send that would block
  *   re-arms FD_WRITE;
  * - accept: the new socket (which the core gave these ops) becomes a
- *   wspshare socket; FD_ACCEPT is re-enabled;
- * - connect: FD_CONNECT's bookkeeping;
+ *   wspshare socket; FD_ACCEPT is re-enabled. A connection whose socket
+ *   already has someone else's sk_user_data (a sockmap's psock, put there
+ *   by a sock_ops BPF program before the accept) cannot be one: it is
+ *   handed out as a plain socket with the protocol's ops and callbacks;
+ * - connect: FD_CONNECT's bookkeeping; connect(AF_UNSPEC), like
+ *   shutdown(SHUT_RD), stops a listener: notify.c first takes the
+ *   module's callbacks off the children in its accept queue, which the
+ *   protocol may hand to another SO_REUSEPORT listener;
  * - ioctl, compat_ioctl: wspshare's magic number is the descriptor's
  *   ioctls (descriptor.c); every other number goes to the protocol;
  * - setsockopt: refuses TCP_ULP and IPV6_ADDRFORM, which would replace
@@ -25,7 +32,7 @@
  *   data no wrapper would see;
  * - show_fdinfo: adds the socket id.
  *
- * Everything else (bind, listen, shutdown, names, poll, options...) is the
+ * Everything else (bind, listen, names, poll, options...) is the
  * protocol's own entry, reached by the kernel's own system calls with
  * every security hook. As net/tls does, the socket's ops pointer is
  * swapped with WRITE_ONCE(); the copies' owner is this module, so each
@@ -77,7 +84,10 @@ static int wsp_ops_release(struct socket *sock)
 	bool attached = wsp_sock_of(sock);
 	int ret;
 
-	wsp_sock_release(sock);
+	if (attached)
+		wsp_sock_release(sock);
+	else if (sock->sk)
+		wsp_notify_unhook(sock->sk);	/* a failed accept's child */
 	ret = base->release(sock);
 	/* The protocol's module reference that attaching kept. */
 	if (attached)
@@ -159,7 +169,17 @@ static int wsp_ops_accept(struct socket *sock, struct socket *newsock,
 		wsp_sock_free(nws);
 	} else {
 		err = wsp_sock_accepted(sock, newsock, nws);
-		/* The core took this module's reference; keep the protocol's. */
+		if (err == -EBUSY) {
+			/* Someone else's socket: hand it out as a plain one. */
+			wsp_notify_unhook(newsock->sk);
+			wsp_ops_disown(newsock);
+			err = 0;
+		}
+		/*
+		 * The core took a reference on the new socket's ops' owner
+		 * then (this module); keep the protocol's, which the release
+		 * wrapper, or __sock_release() for a disowned one, puts.
+		 */
 		if (!err)
 			__module_get(base->owner);
 	}
@@ -172,13 +192,36 @@ static int wsp_ops_connect(struct socket *sock, struct sockaddr *addr,
 			   int addr_len, int flags)
 {
 	struct wsp_sock *ws = wsp_sock_of(sock);
+	bool unspec;
 	int err;
 
+	unspec = addr_len >= (int)sizeof(addr->sa_family) &&
+		 addr->sa_family == AF_UNSPEC;
+	if (ws && unspec) {
+		wsp_notify_listen_stop_begin(ws);
+		err = wsp_base(sock)->connect(sock, addr, addr_len, flags);
+		wsp_notify_listen_stop_end(ws);
+		return err;
+	}
 	if (ws)
 		wsp_notify_connect_start(ws);
 	err = wsp_base(sock)->connect(sock, addr, addr_len, flags);
 	if (ws)
 		wsp_notify_connect_done(ws, err);
+	return err;
+}
+
+static int wsp_ops_shutdown(struct socket *sock, int how)
+{
+	struct wsp_sock *ws = wsp_sock_of(sock);
+	int err;
+
+	/* SHUT_RD and SHUT_RDWR stop a listener (inet_shutdown()). */
+	if (!ws || (how != SHUT_RD && how != SHUT_RDWR))
+		return wsp_base(sock)->shutdown(sock, how);
+	wsp_notify_listen_stop_begin(ws);
+	err = wsp_base(sock)->shutdown(sock, how);
+	wsp_notify_listen_stop_end(ws);
 	return err;
 }
 
@@ -258,6 +301,7 @@ static void wsp_ops_fill(struct wsp_proto_ops *slot,
 	ops->sendmsg = wsp_ops_sendmsg;
 	ops->accept = wsp_ops_accept;
 	ops->connect = wsp_ops_connect;
+	ops->shutdown = wsp_ops_shutdown;
 	ops->ioctl = wsp_ops_ioctl;
 	ops->setsockopt = wsp_ops_setsockopt;
 	ops->getsockopt = wsp_ops_getsockopt;
@@ -316,4 +360,23 @@ int wsp_ops_adopt(struct socket *sock)
 	__module_get(THIS_MODULE);
 	WRITE_ONCE(sock->ops, ops);
 	return 0;
+}
+
+/**
+ * wsp_ops_disown() - give a socket that wspshare cannot own its
+ *	protocol's ops back
+ * @sock: a socket with the module's ops and no socket object, reachable
+ *	by nobody else (not yet installed in a file table)
+ *
+ * Drops the module reference the socket held for the module's ops; the
+ * caller holds another (it is running the module's code for a socket
+ * that has one), and has the socket hold one on the protocol's owner,
+ * which __sock_release() will put.
+ *
+ * Context: process context.
+ */
+void wsp_ops_disown(struct socket *sock)
+{
+	WRITE_ONCE(sock->ops, wsp_base(sock));
+	module_put(THIS_MODULE);
 }

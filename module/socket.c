@@ -65,12 +65,17 @@ void wsp_sock_free(struct wsp_sock *ws)
 	kfree(ws);
 }
 
-static void wsp_sock_attach(struct wsp_sock *ws, struct socket *sock,
-			    struct wsp_sock *parent)
+/* Return: 0, or -EBUSY for a socket with someone else's sk_user_data. */
+static int wsp_sock_attach(struct wsp_sock *ws, struct socket *sock,
+			   struct wsp_sock *parent)
 {
+	int err;
+
 	ws->sock = sock;
-	wsp_stat_inc(WSP_STAT_SOCKETS);
-	wsp_notify_attach(ws, parent);
+	err = wsp_notify_attach(ws, parent);
+	if (!err)
+		wsp_stat_inc(WSP_STAT_SOCKETS);
+	return err;
 }
 
 /**
@@ -88,7 +93,8 @@ static void wsp_sock_attach(struct wsp_sock *ws, struct socket *sock,
  *
  * Context: process context.
  * Return: 0; -EAFNOSUPPORT, -ESOCKTNOSUPPORT, -EPROTONOSUPPORT for what
- * wspshare does not offer; -ENOMEM; or what sock_create() returns.
+ * wspshare does not offer; -ENOMEM; -EBUSY if the new socket already has
+ * someone else's sk_user_data; or what sock_create() returns.
  */
 int wsp_sock_create(int family, int type, int protocol, u32 wsp_flags,
 		    struct file **filep)
@@ -117,8 +123,13 @@ int wsp_sock_create(int family, int type, int protocol, u32 wsp_flags,
 		sock_release(sock);
 		goto free;
 	}
+	err = wsp_sock_attach(ws, sock, NULL);
+	if (err) {
+		wsp_ops_disown(sock);
+		sock_release(sock);
+		goto free;
+	}
 	/* From here the release wrapper undoes everything. */
-	wsp_sock_attach(ws, sock, NULL);
 
 	file = sock_alloc_file(sock, wsp_flags & WSP_SOCK_NONBLOCK ?
 				     O_NONBLOCK : 0, NULL);
@@ -143,13 +154,13 @@ free:
  */
 struct wsp_sock *wsp_sock_of(struct socket *sock)
 {
-	const uintptr_t tag = SK_USER_DATA_NOCOPY;
 	struct wsp_sock *ws = NULL;
 	struct sock *sk = sock->sk;
 
 	if (sk) {
 		rcu_read_lock();
-		ws = __rcu_dereference_sk_user_data_with_flags(sk, tag);
+		ws = wsp_sock_owning(sk, (uintptr_t)
+				     rcu_dereference(__sk_user_data(sk)));
 		rcu_read_unlock();
 	}
 	return ws;
@@ -165,7 +176,9 @@ struct wsp_sock *wsp_sock_of(struct socket *sock)
  * (Winsock: an accepted socket has the listening socket's properties).
  *
  * Context: process context, inside the accept wrapper.
- * Return: 0, or -EINVAL for a listener wspshare does not know.
+ * Return: 0; -EINVAL for a listener wspshare does not know; -EBUSY for a
+ * new socket with someone else's sk_user_data (a sockmap's psock). On
+ * failure @nws is freed and @newsock is left as it was.
  */
 int wsp_sock_accepted(struct socket *listener, struct socket *newsock,
 		      struct wsp_sock *nws)
@@ -176,7 +189,10 @@ int wsp_sock_accepted(struct socket *listener, struct socket *newsock,
 		wsp_sock_free(nws);
 		return -EINVAL;
 	}
-	wsp_sock_attach(nws, newsock, ws);
+	if (wsp_sock_attach(nws, newsock, ws)) {
+		wsp_sock_free(nws);
+		return -EBUSY;
+	}
 	/* Nobody else can reach @newsock yet: no lock orders this. */
 	if (wsp_sock_is_nonblocking(ws) ||
 	    READ_ONCE(nws->notify.kind) != WSP_REG_NONE)
