@@ -182,6 +182,26 @@ static inline int wsp_unload_module(void)
 	return syscall(SYS_delete_module, "wspshare", O_NONBLOCK) ? -errno : 0;
 }
 
+/*
+ * finit_module(2) of the module file at @path (WSP_MODULE_FILE: where the
+ * test VM's initramfs has it), with no parameters: 0, or -errno. Needs
+ * root.
+ */
+#define WSP_MODULE_FILE "/wspshare.ko"
+
+static inline int wsp_load_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, "", 0))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 /* 1 if the wspshare module is loaded. */
 static inline int wsp_module_loaded(void)
 {
