@@ -11,7 +11,9 @@
  * It runs as root in the test VM (setuid, unshare, delete_module).
  */
 #include <ctype.h>
+#include <grp.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -401,6 +403,323 @@ TEST_F(lim, redeemed_socket_stays_in_creators_netns)
 	if (s >= 0)
 		close(s);
 	close(l);
+}
+
+/*
+ * Become an ordinary user (uid and gid NOBODY, no supplementary groups)
+ * with RLIMIT_NOFILE @nofile: 0 or -1. The set-id change made the process
+ * undumpable, as any credential change does; a user's own processes
+ * (started by exec) are dumpable, so it is made dumpable again.
+ */
+static int become_nobody(rlim_t nofile)
+{
+	struct rlimit rl = { .rlim_cur = nofile, .rlim_max = nofile };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) || setgroups(0, NULL) ||
+	    setgid(NOBODY) || setuid(NOBODY))
+		return -1;
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
+/* A child that sleeps until @hold's write end closes; its pid or -1. */
+static pid_t start_sleeper(int hold[2], uid_t uid)
+{
+	pid_t pid;
+	char c;
+
+	if (pipe2(hold, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(hold[1]);
+		if (uid && (setgroups(0, NULL) || setgid(uid) || setuid(uid)))
+			_exit(1);
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		_exit(read(hold[0], &c, 1) < 0);
+	}
+	close(hold[0]);
+	return pid;
+}
+
+#define KEEP_ALIVE_TRIES	20000
+#define KEEP_ALIVE_NOFILE	256
+
+struct keep_alive_result {
+	int made;	/* duplications that succeeded */
+	int err;	/* the errno of the first that failed, or 0 */
+};
+
+/*
+ * As NOBODY with RLIMIT_NOFILE KEEP_ALIVE_NOFILE: "create a socket,
+ * duplicate it for a process of our own that never redeems, close the
+ * descriptor", KEEP_ALIVE_TRIES times or until refused. Reports through
+ * @res, then waits until @go's write end closes, its tokens pending.
+ */
+static int keep_sockets_alive(int res, int go)
+{
+	struct keep_alive_result r = { 0 };
+	struct wsp_protocol_info info;
+	int dev, s, hold[2];
+	pid_t sleeper;
+	char c;
+
+	if (become_nobody(KEEP_ALIVE_NOFILE))
+		return 140;
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return 141;
+	sleeper = start_sleeper(hold, 0);	/* ends when we do */
+	if (sleeper < 0)
+		return 142;
+	while (r.made < KEEP_ALIVE_TRIES) {
+		s = wsp_socket(dev, AF_INET, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
+		if (s < 0) {
+			r.err = -s;
+			break;
+		}
+		r.err = -wsp_duplicate(s, sleeper, &info);
+		close(s);
+		if (r.err)
+			break;
+		r.made++;
+	}
+	if (write(res, &r, sizeof(r)) != sizeof(r))
+		return 143;
+	return read(go, &c, 1) < 0 ? 144 : 0;
+}
+
+/*
+ * Tokens are charged to their creator's user, at most its RLIMIT_NOFILE:
+ * an ordinary user cannot keep more sockets alive through duplications
+ * that nobody redeems than it could hold as descriptors. All go when the
+ * processes end.
+ */
+TEST(nobody_cannot_keep_sockets_alive_through_tokens)
+{
+	struct keep_alive_result r = { .made = -1 };
+	struct wsp_counters c0, c;
+	int res[2], go[2], status;
+	long refused0;
+	pid_t kid;
+
+	ASSERT_EQ(0, wsp_read_counters(&c0));
+	refused0 = wsp_read_refusals("duplicate_user_limit");
+	EXPECT_LE(0, refused0) TH_LOG("no %s", WSP_REFUSALS_PATH);
+	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	kid = fork();
+	ASSERT_LE(0, kid);
+	if (kid == 0) {
+		close(res[0]);
+		close(go[1]);
+		_exit(keep_sockets_alive(res[1], go[0]));
+	}
+	close(res[1]);
+	close(go[0]);
+	EXPECT_EQ(sizeof(r), read(res[0], &r, sizeof(r)));
+	TH_LOG("%d duplications made, then %s", r.made, strerror(r.err));
+	EXPECT_EQ(EMFILE, r.err);
+	EXPECT_LE(r.made, KEEP_ALIVE_NOFILE);
+	EXPECT_LT(0, r.made);
+	ASSERT_EQ(0, wsp_read_counters(&c));
+	EXPECT_LE(c.sockets - c0.sockets, KEEP_ALIVE_NOFILE);
+	EXPECT_LE(c.pending_duplicates - c0.pending_duplicates,
+		  KEEP_ALIVE_NOFILE);
+	EXPECT_LT(refused0, wsp_read_refusals("duplicate_user_limit"));
+
+	close(go[1]);	/* the user's processes end */
+	ASSERT_EQ(kid, waitpid(kid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the user's process: status %#x", status);
+	close(res[0]);
+	EXPECT_EQ(0, wsp_await_counters(&c0, &c, 20000))
+		TH_LOG("not reaped: " WSP_COUNTERS_FMT,
+		       WSP_COUNTERS_ARGS(c, c0));
+}
+
+struct reach_arg {
+	pid_t root_pid;		/* a root process */
+	pid_t other_pid;	/* a process of another ordinary user */
+};
+
+/* As NOBODY: the errno of duplicating into @pid (0 if it worked). */
+static int duplicate_errno(int dev, pid_t pid)
+{
+	struct wsp_protocol_info info;
+	int s, err;
+
+	s = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	if (s < 0)
+		return 200;
+	err = wsp_duplicate(s, pid, &info);
+	close(s);
+	return -err;
+}
+
+/*
+ * As NOBODY, duplicate into init, a root process and another user's:
+ * 0 if each was refused with EPERM, else bit 1, 2, 4 set for each that
+ * was not (or 150 + n if the child could not try).
+ */
+static int duplicate_out_of_reach(void *p)
+{
+	struct reach_arg *arg = p;
+	int dev, ret = 0;
+
+	if (become_nobody(KEEP_ALIVE_NOFILE))
+		return 150;
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return 151;
+	if (duplicate_errno(dev, 1) != EPERM)
+		ret |= 1;
+	if (duplicate_errno(dev, arg->root_pid) != EPERM)
+		ret |= 2;
+	if (duplicate_errno(dev, arg->other_pid) != EPERM)
+		ret |= 4;
+	return ret;
+}
+
+/*
+ * Duplicating into a process needs the access pidfd_getfd(2) needs: an
+ * ordinary user reaches neither init, nor a root process, nor another
+ * user's process (EPERM, each counted as refused).
+ */
+TEST(nobody_cannot_duplicate_into_init_root_or_other_user)
+{
+	struct reach_arg arg = { .root_pid = getpid() };
+	struct wsp_counters c0, c;
+	long refused0;
+	int hold[2];
+
+	ASSERT_EQ(0, wsp_read_counters(&c0));
+	refused0 = wsp_read_refusals("duplicate_not_permitted");
+	EXPECT_LE(0, refused0) TH_LOG("no %s", WSP_REFUSALS_PATH);
+	arg.other_pid = start_sleeper(hold, NOBODY - 1);
+	ASSERT_LT(0, arg.other_pid);
+	EXPECT_EQ(0, in_child(duplicate_out_of_reach, &arg))
+		TH_LOG("not refused: 1 init, 2 root's, 4 another user's");
+	EXPECT_EQ(refused0 + 3, wsp_read_refusals("duplicate_not_permitted"));
+	ASSERT_EQ(0, wsp_read_counters(&c));
+	EXPECT_TRUE(wsp_counters_match(&c0, &c))
+		TH_LOG(WSP_COUNTERS_FMT, WSP_COUNTERS_ARGS(c, c0));
+	close(hold[1]);
+	EXPECT_EQ(0, wsp_reap(arg.other_pid, 5000));
+}
+
+/* As NOBODY: 0 if a duplication into itself and into its child work. */
+static int duplicate_within_reach(void *p)
+{
+	struct wsp_protocol_info info;
+	int dev, s, r, hold[2], status;
+	pid_t kid;
+
+	if (become_nobody(KEEP_ALIVE_NOFILE))
+		return 160;
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	s = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	if (dev < 0 || s < 0)
+		return 161;
+	if (wsp_duplicate(s, getpid(), &info))
+		return 162;
+	r = wsp_redeem(dev, &info);
+	if (r < 0 || wsp_socket_id(r) != wsp_socket_id(s))
+		return 163;
+	close(r);
+
+	if (pipe2(hold, O_CLOEXEC))
+		return 164;
+	kid = fork();
+	if (kid == 0) {
+		close(hold[1]);
+		if (read(hold[0], &info, sizeof(info)) != sizeof(info))
+			_exit(1);
+		r = wsp_redeem(dev, &info);
+		_exit(r < 0 ? 2 : 0);
+	}
+	close(hold[0]);
+	if (kid < 0 || wsp_duplicate(s, kid, &info))
+		return 165;
+	if (write(hold[1], &info, sizeof(info)) != sizeof(info))
+		return 166;
+	if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return 167;
+	close(s);
+	return 0;
+}
+
+/* The permission check leaves a user its own process and its children. */
+TEST(nobody_may_duplicate_into_itself_and_its_child)
+{
+	EXPECT_EQ(0, in_child(duplicate_within_reach, NULL));
+}
+
+/* Write @val to the module parameter at @path: 0 or -errno. */
+static int write_long(const char *path, long val)
+{
+	FILE *f = fopen(path, "we");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%ld\n", val) < 0 ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+#define SYSTEM_LIMIT_TEST	8
+
+/*
+ * max_pending_duplicates bounds the tokens of all users together: past it
+ * ENFILE (counted), whoever asks; redeeming one makes room again.
+ */
+TEST_F(lim, system_limit_enfile)
+{
+	struct wsp_protocol_info info[SYSTEM_LIMIT_TEST], extra;
+	struct wsp_counters c0;
+	long saved = 0, refused0;
+	int s, i, made = 0, err = 0, r;
+
+	ASSERT_EQ(0, wsp_read_long(WSP_MAX_PENDING_PATH, &saved))
+		TH_LOG("no %s", WSP_MAX_PENDING_PATH);
+	refused0 = wsp_read_refusals("duplicate_system_limit");
+	ASSERT_LE(0, refused0) TH_LOG("no %s", WSP_REFUSALS_PATH);
+	ASSERT_EQ(0, wsp_read_counters(&c0));
+	ASSERT_EQ(0, c0.pending_duplicates)
+		TH_LOG("another program's tokens are pending");
+	s = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, s);
+
+	ASSERT_EQ(0, write_long(WSP_MAX_PENDING_PATH, SYSTEM_LIMIT_TEST));
+	while (made < SYSTEM_LIMIT_TEST) {
+		err = wsp_duplicate(s, getpid(), &info[made]);
+		if (err)
+			break;
+		made++;
+	}
+	if (!err)
+		err = wsp_duplicate(s, getpid(), &extra);
+	r = made ? wsp_redeem(self->dev, &info[0]) : -1;
+	/* One fewer pending: room for one more. */
+	if (r >= 0) {
+		close(r);
+		EXPECT_EQ(0, wsp_duplicate(s, getpid(), &info[0]));
+	}
+	EXPECT_EQ(0, write_long(WSP_MAX_PENDING_PATH, saved));
+
+	EXPECT_EQ(SYSTEM_LIMIT_TEST, made);
+	EXPECT_EQ(-ENFILE, err);
+	EXPECT_LE(0, r);
+	EXPECT_EQ(refused0 + 1, wsp_read_refusals("duplicate_system_limit"));
+	for (i = 0; i < made; i++) {
+		r = wsp_redeem(self->dev, &info[i]);
+		EXPECT_LE(0, r);
+		if (r >= 0)
+			close(r);
+	}
+	close(s);
 }
 
 /* No 16-digit hex number of the kernel half (0xffff8...) in @text. */
