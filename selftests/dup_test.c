@@ -2097,6 +2097,34 @@ TEST_F(dup, token_freed_when_target_exits)
 	EXPECT_EQ(-ENOENT, redeem(self->dev, &info, WSP_FD_CLOEXEC));
 }
 
+/*
+ * SO_LINGER {1, 0} asks for a reset at close. When the socket's last
+ * reference is the token of a target that exits, that close still resets:
+ * the peer reads ECONNRESET, not end of file.
+ */
+TEST_F(dup, orphan_with_zero_linger_resets_peer)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct wsp_protocol_info info;
+	char byte;
+	int l, c, s;
+
+	agent_start(_metadata, self->ag, 0);
+	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &l, &c, &s));
+	close(l);
+	ASSERT_EQ(0, wsp_setsockopt(s, SOL_SOCKET, SO_LINGER, &lg,
+				    sizeof(lg)));
+	ASSERT_EQ(0, wsp_duplicate(s, self->ag[0].target, &info));
+	close(s);
+	agent_stop(_metadata, &self->ag[0]);
+
+	ASSERT_LT(0, poll_one(c, POLLIN, WAIT_MS))
+		TH_LOG("the orphaned socket was not closed");
+	EXPECT_EQ(-ECONNRESET, wsp_recv(c, &byte, 1, 0))
+		TH_LOG("the peer saw a graceful close, not a reset");
+	close(c);
+}
+
 /* dup(2) and F_DUPFD copy the fd: same open file, same socket. */
 TEST_F(dup, dup2_shares_socket)
 {
