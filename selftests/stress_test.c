@@ -53,6 +53,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1889,6 +1890,69 @@ TEST_F(stress, accepted_socket_inherits_registration_with_unknown_descriptor)
 		close(c);
 		self->pool.fd[1] = self->pool.fd[2] = -1;
 	}
+}
+
+#define MANY_TOKENS	3000
+
+/*
+ * A process that exits while thousands of duplications for it are
+ * pending (MANY_TOKENS, over as many sockets as the per-socket bound
+ * needs, each socket's descriptor closed: the tokens hold them): its exit
+ * costs one wake-up, the tokens and their sockets are all freed soon
+ * after, and the kernel logs nothing bad.
+ */
+TEST_F_TIMEOUT(stress, target_exits_holding_thousands_of_tokens, 120)
+{
+	struct rlimit rl = { .rlim_cur = 2 * MANY_TOKENS,
+			     .rlim_max = 2 * MANY_TOKENS };
+	struct wsp_protocol_info info;
+	struct wsp_counters want, got;
+	int hold[2], made = 0, sockets = 0, s, i, status;
+	long t0;
+	pid_t target;
+	char c;
+
+	/* The tokens are charged to us: at most our RLIMIT_NOFILE. */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
+	target = fork();
+	ASSERT_LE(0, target);
+	if (target == 0) {
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) < 0);
+	}
+	close(hold[0]);
+
+	while (made < MANY_TOKENS) {
+		s = wsp_socket(self->dev, AF_INET,
+			       sockets % 2 ? SOCK_DGRAM : SOCK_STREAM, 0,
+			       WSP_FD_CLOEXEC);
+		ASSERT_LE(0, s);
+		sockets++;
+		for (i = 0; i < WSP_MAX_PENDING_DUPLICATES && made < MANY_TOKENS;
+		     i++, made++)
+			ASSERT_EQ(0, wsp_duplicate(s, target, &info))
+				TH_LOG("token %d", made);
+		close(s);
+	}
+	want = self->start;
+	want.sockets += sockets;
+	want.pending_duplicates += MANY_TOKENS;
+	ASSERT_EQ(0, wsp_read_counters(&got));
+	EXPECT_TRUE(wsp_counters_match(&want, &got))
+		TH_LOG(WSP_COUNTERS_FMT, WSP_COUNTERS_ARGS(got, want));
+
+	t0 = now_ms();
+	close(hold[1]);
+	ASSERT_EQ(target, waitpid(target, &status, 0));
+	EXPECT_EQ(0, wsp_await_counters(&self->start, &got, WAIT_MS))
+		TH_LOG("not reaped in %d ms: " WSP_COUNTERS_FMT, WAIT_MS,
+		       WSP_COUNTERS_ARGS(got, self->start));
+	TH_LOG("%d tokens on %d sockets freed %ld ms after the exit",
+	       MANY_TOKENS, sockets, now_ms() - t0);
+	self->kmsg_bad += kmsg_scan(self->kmsg, self->kmsg_first,
+				    sizeof(self->kmsg_first));
+	EXPECT_EQ(0, self->kmsg_bad) TH_LOG("kernel log: %s", self->kmsg_first);
 }
 
 TEST_HARNESS_MAIN
