@@ -20,6 +20,32 @@
 #define VERSION_IOC(size) _IOC(_IOC_READ | _IOC_WRITE, WSP_IOC_MAGIC, \
 			       _IOC_NR(WSP_IOC_VERSION), (size))
 
+/*
+ * Every uapi struct is a multiple of 8 bytes, so that i386 and x86-64 lay
+ * it out alike and a field added later cannot change its alignment.
+ */
+TEST(uapi_structs_are_multiples_of_8_bytes)
+{
+#define EXPECT_SIZE_8(type) \
+	EXPECT_EQ(0, sizeof(struct type) % 8) TH_LOG(#type ": %zu bytes", \
+						   sizeof(struct type))
+	EXPECT_SIZE_8(wsp_version);
+	EXPECT_SIZE_8(wsp_socket_args);
+	EXPECT_SIZE_8(wsp_protocol_info);
+	EXPECT_SIZE_8(wsp_redeem_args);
+	EXPECT_SIZE_8(wsp_duplicate_args);
+	EXPECT_SIZE_8(wsp_nonblock_args);
+	EXPECT_SIZE_8(wsp_socket_info);
+	EXPECT_SIZE_8(wsp_window_args);
+	EXPECT_SIZE_8(wsp_message);
+	EXPECT_SIZE_8(wsp_window_info);
+	EXPECT_SIZE_8(wsp_event_select_args);
+	EXPECT_SIZE_8(wsp_async_select_args);
+	EXPECT_SIZE_8(wsp_enum_events_args);
+	EXPECT_SIZE_8(wsp_registration);
+#undef EXPECT_SIZE_8
+}
+
 FIXTURE(dev) {
 	int fd;
 };
