@@ -163,6 +163,8 @@ typedef void (*wsp_sk_cb_t)(struct sock *sk);
  * @close_error: the errno FD_CLOSE carried (0 for a graceful close)
  * @send_blocked: a send failed with would-block; FD_WRITE when space
  *	returns
+ * @bound: a datagram socket is bound (it got its FD_WRITE); also read
+ *	without @lock, as a hint
  * @orig: the real socket's callbacks before they were hooked
  */
 struct wsp_notify {
@@ -185,6 +187,7 @@ struct wsp_notify {
 	bool peer_closed;
 	s32 close_error;
 	bool send_blocked;
+	bool bound;
 	wsp_sk_cb_t orig[WSP_CB_COUNT];
 };
 
@@ -246,6 +249,8 @@ int wsp_notify_enum(struct wsp_sock *ws, int eventfd, u32 *events,
 		    s32 *errors);
 void wsp_notify_get(struct wsp_sock *ws, struct wsp_registration *reg);
 void wsp_notify_reenable(struct wsp_sock *ws, u32 events);
+void wsp_notify_received(struct wsp_sock *ws, long ret);
+void wsp_notify_bound(struct wsp_sock *ws);
 void wsp_notify_send_blocked(struct wsp_sock *ws);
 void wsp_notify_connect_start(struct wsp_sock *ws);
 void wsp_notify_connect_done(struct wsp_sock *ws, int err);

@@ -20,7 +20,21 @@
  * An event goes through wsp_event_locked(): held, it is dropped; else it
  * is recorded and, if selected, reported once (eventfd signalled, or a
  * message posted) and held. Everything about events is in this file; the
- * spec's rules are in Documentation/wspshare.rst, "Notification".
+ * spec's rules are in Documentation/wspshare.rst, "Notification". The
+ * finer rules, as Windows has them:
+ *
+ * - a re-enabling call clears what it re-enables, from the hold set and
+ *   from the record; what is still true (data or a connection still
+ *   waiting) is recorded and reported again at once, what is gone is
+ *   forgotten (a greeting received before FD_READ is selected is never
+ *   reported);
+ * - a receive that fails with EFAULT re-enables only under an
+ *   async-select (Windows re-posts above its driver, in message mode);
+ * - a datagram socket gets FD_WRITE once, when it becomes bound (bind,
+ *   connect, or the first send); its connect re-arms and reports
+ *   FD_WRITE and records FD_CONNECT, which is never posted;
+ * - a stream whose connect is pending gets no FD_WRITE from a send that
+ *   would block: FD_WRITE comes with FD_CONNECT, once.
  *
  * Ownership. A socket is wspshare's only if its sk_user_data carries
  * exactly wspshare's tag (SK_USER_DATA_NOCOPY and no other flag bit) and
@@ -95,6 +109,7 @@
 #include <linux/uio.h>
 #include <linux/udp.h>
 #include <net/inet_connection_sock.h>
+#include <net/inet_sock.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 #include <net/tcp_states.h>
@@ -175,6 +190,14 @@ static bool wsp_writable(struct sock *sk)
 	return sock_writeable(sk);
 }
 
+/* Record event @bit with error @err (a positive errno, or 0), only. */
+static void wsp_record_locked(struct wsp_notify *n, int bit, int err)
+{
+	lockdep_assert_held(&n->lock);
+	n->recorded |= BIT(bit);
+	n->errors[bit] = err;
+}
+
 /*
  * Record event @bit with error @err (a positive errno, or 0) and report it if selected.
  * The one place where events are recorded, reported and held.
@@ -213,7 +236,10 @@ static void wsp_event_locked(struct wsp_notify *n, int bit, int err)
 	}
 }
 
-/* A pending connect has an outcome: FD_CONNECT with it, then FD_WRITE. */
+/*
+ * A pending connect has an outcome: FD_CONNECT with it, then FD_WRITE,
+ * once, even if sends failed with would-block while it was pending.
+ */
 static void wsp_check_connect_locked(struct wsp_notify *n, struct sock *sk)
 {
 	int state = READ_ONCE(sk->sk_state);
@@ -224,10 +250,12 @@ static void wsp_check_connect_locked(struct wsp_notify *n, struct sock *sk)
 	if (state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT) {
 		n->connect_pending = false;
 		n->connected = true;
+		n->send_blocked = false;
 		wsp_event_locked(n, WSP_FD_CONNECT_BIT, 0);
 		wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
 	} else if (state == TCP_CLOSE) {
 		n->connect_pending = false;
+		n->send_blocked = false;
 		err = READ_ONCE(sk->sk_err) ?: ECONNREFUSED;
 		wsp_event_locked(n, WSP_FD_CONNECT_BIT, err);
 	}
@@ -265,9 +293,15 @@ static void wsp_on_readable_locked(struct wsp_notify *n, struct sock *sk)
 		wsp_check_close_locked(n, sk);
 }
 
-/* Space returned after a send that would have blocked. */
+/*
+ * Space returned after a send that would have blocked. A stream whose
+ * connect is pending is "writable" to TCP (SYN_SENT) but gets FD_WRITE
+ * only with its FD_CONNECT.
+ */
 static void wsp_on_writable_locked(struct wsp_notify *n, struct sock *sk)
 {
+	if (n->connect_pending)
+		return;
 	if (n->send_blocked && wsp_writable(sk)) {
 		n->send_blocked = false;
 		wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
@@ -829,12 +863,23 @@ int wsp_notify_enum(struct wsp_sock *ws, int eventfd, u32 *events,
 	return 0;
 }
 
+/* Re-enable @events: clear them from the hold set and the record. */
+static void wsp_reenable_locked(struct wsp_notify *n, struct sock *sk,
+				u32 events)
+{
+	n->held &= ~events;
+	n->recorded &= ~events;
+	wsp_on_readable_locked(n, sk);
+}
+
 /**
  * wsp_notify_reenable() - the re-enabling call for @events was made
  * @ws: the socket
- * @events: FD_READ|FD_OOB after any receive, FD_ACCEPT after accept
+ * @events: FD_ACCEPT after accept (a receive: wsp_notify_received())
  *
- * Re-arms the events; those still true are reported again at once.
+ * Re-arms the events and drops them from the record: those still true
+ * are recorded and reported again at once, those gone are forgotten (an
+ * accept that leaves no connection waiting leaves no FD_ACCEPT recorded).
  *
  * Context: process context.
  */
@@ -843,8 +888,56 @@ void wsp_notify_reenable(struct wsp_sock *ws, u32 events)
 	struct wsp_notify *n = &ws->notify;
 
 	spin_lock_bh(&n->lock);
-	n->held &= ~events;
-	wsp_on_readable_locked(n, ws->sock->sk);
+	wsp_reenable_locked(n, ws->sock->sk, events);
+	spin_unlock_bh(&n->lock);
+}
+
+/**
+ * wsp_notify_received() - a receive returned
+ * @ws: the socket
+ * @ret: what it returned: a byte count or a negative errno
+ *
+ * Re-enables FD_READ and FD_OOB (see wsp_notify_reenable()), also after a
+ * failed receive; except that a receive that failed with -EFAULT (a
+ * buffer the kernel could not write) re-enables nothing under an
+ * event-select, as in Windows, where only the message-mode layer above
+ * the driver re-posts.
+ *
+ * Context: process context.
+ */
+void wsp_notify_received(struct wsp_sock *ws, long ret)
+{
+	struct wsp_notify *n = &ws->notify;
+
+	spin_lock_bh(&n->lock);
+	if (ret != -EFAULT || n->kind == WSP_REG_ASYNC)
+		wsp_reenable_locked(n, ws->sock->sk,
+				    WSP_FD_READ | WSP_FD_OOB);
+	spin_unlock_bh(&n->lock);
+}
+
+/**
+ * wsp_notify_bound() - a call that may have bound a datagram socket
+ *	returned (bind, or a send's implicit bind)
+ * @ws: the socket
+ *
+ * A datagram socket gets FD_WRITE once, when it becomes bound.
+ *
+ * Context: process context.
+ */
+void wsp_notify_bound(struct wsp_sock *ws)
+{
+	struct wsp_notify *n = &ws->notify;
+	struct sock *sk = ws->sock->sk;
+
+	if (wsp_is_stream(sk) || READ_ONCE(n->bound) ||
+	    !READ_ONCE(inet_sk(sk)->inet_num))
+		return;
+	spin_lock_bh(&n->lock);
+	if (!n->bound) {
+		WRITE_ONCE(n->bound, true);
+		wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
+	}
 	spin_unlock_bh(&n->lock);
 }
 
@@ -889,9 +982,12 @@ void wsp_notify_connect_start(struct wsp_sock *ws)
  * @ws: the socket
  * @err: what it returned
  *
- * A datagram socket's connect completes at once: FD_CONNECT and FD_WRITE.
- * A stream connect that failed at once for a network reason completes
- * with that error; one refused for its arguments reports nothing.
+ * A datagram socket's connect completes at once: FD_CONNECT is recorded
+ * (reported under an event-select, never posted: Windows posts no
+ * FD_CONNECT message for a datagram socket) and FD_WRITE is re-armed and
+ * reported. A stream connect that failed at once for a network reason
+ * completes with that error; one refused for its arguments reports
+ * nothing.
  *
  * Context: process context.
  */
@@ -905,7 +1001,12 @@ void wsp_notify_connect_done(struct wsp_sock *ws, int err)
 		n->connect_pending = false;
 		if (!err) {
 			n->connected = true;
-			wsp_event_locked(n, WSP_FD_CONNECT_BIT, 0);
+			WRITE_ONCE(n->bound, true);
+			if (n->kind == WSP_REG_ASYNC)
+				wsp_record_locked(n, WSP_FD_CONNECT_BIT, 0);
+			else
+				wsp_event_locked(n, WSP_FD_CONNECT_BIT, 0);
+			n->held &= ~WSP_FD_WRITE;
 			wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
 		}
 	} else if (n->connect_pending &&

@@ -11,11 +11,12 @@
  *
  * - release: detach the socket object (or, without one, take the
  *   module's socket callbacks off), then the protocol's release;
+ * - bind: a datagram socket gets FD_WRITE when it becomes bound;
  * - recvmsg, splice_read: every receive (recv, read, recvmsg, recvmmsg,
  *   io_uring's recv, splice and sendfile from the socket) re-enables
- *   FD_READ and FD_OOB, also a failed one;
+ *   FD_READ and FD_OOB, also a failed one (but see notify.c for EFAULT);
  * - sendmsg (and sendpage where it exists): a send that would block
- *   re-arms FD_WRITE;
+ *   re-arms FD_WRITE; a datagram socket's first send binds it;
  * - accept: the new socket (which the core gave these ops) becomes a
  *   wspshare socket; FD_ACCEPT is re-enabled. A connection whose socket
  *   already has someone else's sk_user_data (a sockmap's psock, put there
@@ -32,7 +33,7 @@
  *   data no wrapper would see;
  * - show_fdinfo: adds the socket id.
  *
- * Everything else (bind, listen, names, poll, options...) is the
+ * Everything else (listen, names, poll, options...) is the
  * protocol's own entry, reached by the kernel's own system calls with
  * every security hook. As net/tls does, the socket's ops pointer is
  * swapped with WRITE_ONCE(); the copies' owner is this module, so each
@@ -102,7 +103,7 @@ static int wsp_ops_recvmsg(struct socket *sock, struct msghdr *msg,
 	struct wsp_sock *ws = wsp_sock_of(sock);
 
 	if (ws)
-		wsp_notify_reenable(ws, WSP_FD_READ | WSP_FD_OOB);
+		wsp_notify_received(ws, ret);
 	return ret;
 }
 
@@ -115,7 +116,7 @@ static ssize_t wsp_ops_splice_read(struct socket *sock, loff_t *ppos,
 	struct wsp_sock *ws = wsp_sock_of(sock);
 
 	if (ws)
-		wsp_notify_reenable(ws, WSP_FD_READ | WSP_FD_OOB);
+		wsp_notify_received(ws, ret);
 	return ret;
 }
 
@@ -134,8 +135,15 @@ static int wsp_ops_sendmsg(struct socket *sock, struct msghdr *msg,
 			   size_t len)
 {
 	int ret = wsp_base(sock)->sendmsg(sock, msg, len);
+	struct wsp_sock *ws;
 
 	wsp_ops_sent(sock, ret);
+	/* A datagram socket's first send binds it implicitly. */
+	if (sock->type == SOCK_DGRAM) {
+		ws = wsp_sock_of(sock);
+		if (ws)
+			wsp_notify_bound(ws);
+	}
 	return ret;
 }
 
@@ -185,6 +193,20 @@ static int wsp_ops_accept(struct socket *sock, struct socket *newsock,
 	}
 	if (ws)
 		wsp_notify_reenable(ws, WSP_FD_ACCEPT);
+	return err;
+}
+
+static int wsp_ops_bind(struct socket *sock, struct sockaddr *addr,
+			int addr_len)
+{
+	int err = wsp_base(sock)->bind(sock, addr, addr_len);
+	struct wsp_sock *ws;
+
+	if (!err && sock->type == SOCK_DGRAM) {
+		ws = wsp_sock_of(sock);
+		if (ws)
+			wsp_notify_bound(ws);
+	}
 	return err;
 }
 
@@ -297,6 +319,7 @@ static void wsp_ops_fill(struct wsp_proto_ops *slot,
 	*ops = *base;
 	ops->owner = THIS_MODULE;
 	ops->release = wsp_ops_release;
+	ops->bind = wsp_ops_bind;
 	ops->recvmsg = wsp_ops_recvmsg;
 	ops->sendmsg = wsp_ops_sendmsg;
 	ops->accept = wsp_ops_accept;
