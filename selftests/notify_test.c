@@ -273,6 +273,15 @@ static int dup_self(int dev, int fd)
 	return ret ? ret : wsp_redeem(dev, &info);
 }
 
+/* A page the kernel cannot write to (a receive into it fails: EFAULT). */
+static void *no_access_page(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 /* The number of connections waiting in a listener's accept queue, or -1. */
 static int accept_queue_len(int l)
 {
@@ -1104,30 +1113,243 @@ TEST_F(notify, splice_from_socket_reenables_read)
 TEST_F(notify, failed_recv_reenables_read)
 {
 	struct wsp_enum_events_args a;
+	struct test_addr a1, a2;
 	char buf[8];
+	void *bad;
+	int avail;
 
-	TCP_PAIR();
-	/* FD_READ recorded before any registration, its data consumed. */
-	ASSERT_EQ(1, wsp_send(self->c, "x", 1, 0));
-	ASSERT_EQ(1, wait_inq(self->s, 1));
-	ASSERT_EQ(1, wsp_recv(self->s, buf, sizeof(buf), 0));
-	ASSERT_TRUE(wait_recorded(self->s, WSP_FD_READ));
-
-	/* Reported at registration, held, with no data waiting. */
-	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ));
-	ASSERT_TRUE(wsp_eventfd_is_set(self->efd));
-	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
+	bad = no_access_page();
+	ASSERT_NE(NULL, bad);
+	UDP_BOUND(self->u1, a1);
+	UDP_BOUND(self->u2, a2);
+	ASSERT_EQ(0, wsp_connect(self->u2, &a1));
+	ASSERT_EQ(0, wsp_event_select(self->u1, self->efd, WSP_FD_READ));
+	ASSERT_EQ(1, wsp_send(self->u2, "x", 1, 0));
+	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
+	ASSERT_EQ(0, enum_fresh(self->u1, self->efd, &a));
 	EXPECT_EQ(WSP_FD_READ, a.network_events);
-	EXPECT_EQ(WSP_FD_READ, reg_held(self->s) & WSP_FD_READ);
 
-	EXPECT_EQ(-EAGAIN, wsp_recv(self->s, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, reg_held(self->s) & WSP_FD_READ);
+	/*
+	 * FD_READ held with nothing waiting: a faulting receive drops the
+	 * datagram and, under an event-select, re-enables nothing.
+	 */
+	ASSERT_EQ(-EFAULT, wsp_recv(self->u1, bad, 1, 0));
+	ASSERT_EQ(0, ioctl(self->u1, FIONREAD, &avail));
+	EXPECT_EQ(0, avail);
+	EXPECT_EQ(WSP_FD_READ, reg_held(self->u1) & WSP_FD_READ);
+
+	EXPECT_EQ(-EAGAIN, wsp_recv(self->u1, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, reg_held(self->u1) & WSP_FD_READ);
 	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
 
-	ASSERT_EQ(1, wsp_send(self->c, "y", 1, 0));
+	ASSERT_EQ(1, wsp_send(self->u2, "y", 1, 0));
+	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
+	ASSERT_EQ(0, enum_fresh(self->u1, self->efd, &a));
+	EXPECT_EQ(WSP_FD_READ, a.network_events);
+}
+
+/*
+ * A re-enabling call clears what it re-enables: the greeting. A program
+ * receives a greeting with a blocking receive, then event-selects
+ * FD_READ: it is not signalled for data it has already read.
+ */
+TEST_F(notify, greeting_read_before_event_select_not_signalled)
+{
+	struct wsp_enum_events_args a;
+	char buf[16];
+
+	TCP_PAIR();
+	ASSERT_EQ(5, wsp_send(self->c, "hello", 5, 0));
+	ASSERT_EQ(5, wait_inq(self->s, 5));
+	ASSERT_EQ(5, wsp_recv(self->s, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, reg_recorded(self->s) & WSP_FD_READ);
+
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd,
+				      WSP_FD_READ | WSP_FD_CLOSE));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
+	EXPECT_EQ(0, a.network_events);
+
+	/* The next data is signalled. */
+	ASSERT_EQ(3, wsp_send(self->c, "cmd", 3, 0));
 	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
 	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
 	EXPECT_EQ(WSP_FD_READ, a.network_events);
+}
+
+/*
+ * The same after message mode: FD_READ posted, all the data received; an
+ * event-select that follows reports nothing.
+ */
+TEST_F(notify, read_drained_under_async_select_not_signalled)
+{
+	struct wsp_enum_events_args a;
+	struct wsp_message m[4];
+	char buf[16];
+
+	TCP_PAIR();
+	ASSERT_EQ(0, wsp_async_select(self->s, self->win, MSG_A, WSP_FD_READ));
+	ASSERT_EQ(4, wsp_send(self->c, "data", 4, 0));
+	ASSERT_EQ(1, get_msgs(self->win, m, 1));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->s, WSP_FD_READ, 0);
+	ASSERT_EQ(4, wait_inq(self->s, 4));
+	ASSERT_EQ(4, wsp_recv(self->s, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, queued(self->win));
+	EXPECT_EQ(0, reg_recorded(self->s) & WSP_FD_READ);
+
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
+	EXPECT_EQ(0, a.network_events);
+}
+
+/* Data that arrived while the mask was 0 and is still unread: reported. */
+TEST_F(notify, unread_data_reported_when_read_selected)
+{
+	struct wsp_enum_events_args a;
+
+	TCP_PAIR();
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, 0));
+	ASSERT_EQ(4, wsp_send(self->c, "data", 4, 0));
+	ASSERT_EQ(4, wait_inq(self->s, 4));
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ));
+	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
+	EXPECT_EQ(WSP_FD_READ, a.network_events);
+}
+
+TEST_F(notify, unread_data_posted_when_read_selected)
+{
+	struct wsp_message m[4];
+
+	TCP_PAIR();
+	ASSERT_EQ(0, wsp_async_select(self->s, self->win, MSG_A, 0));
+	ASSERT_EQ(4, wsp_send(self->c, "data", 4, 0));
+	ASSERT_EQ(4, wait_inq(self->s, 4));
+	ASSERT_EQ(0, wsp_async_select(self->s, self->win, MSG_A, WSP_FD_READ));
+	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->s, WSP_FD_READ, 0);
+}
+
+/* Urgent data received with recv(MSG_OOB) before FD_OOB is selected. */
+TEST_F(notify, oob_read_before_event_select_not_signalled)
+{
+	struct wsp_enum_events_args a;
+	char buf[8];
+
+	TCP_PAIR();
+	ASSERT_EQ(1, wsp_send(self->c, "U", 1, MSG_OOB));
+	ASSERT_TRUE(wait_recorded(self->s, WSP_FD_OOB));
+	ASSERT_EQ(1, wsp_recv(self->s, buf, sizeof(buf), MSG_OOB));
+	EXPECT_EQ('U', buf[0]);
+	EXPECT_EQ(0, reg_recorded(self->s) & WSP_FD_OOB);
+
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_OOB));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
+	EXPECT_EQ(0, a.network_events);
+}
+
+/*
+ * A connection arrives and is accepted while FD_ACCEPT is not selected: a
+ * registration that then adds FD_ACCEPT reports nothing.
+ */
+TEST_F(notify, accepted_before_event_select_not_signalled)
+{
+	struct wsp_enum_events_args a;
+	struct test_addr addr;
+
+	LISTENER(addr);
+	NEW_SOCK(self->c, SOCK_STREAM);
+	ASSERT_EQ(0, wsp_connect(self->c, &addr));
+	ASSERT_TRUE(wait_accept_queue(self->l, 1));
+	ASSERT_TRUE(wait_recorded(self->l, WSP_FD_ACCEPT));
+	self->s = wsp_accept(self->l, NULL);
+	ASSERT_LE(0, self->s);
+	EXPECT_EQ(0, reg_recorded(self->l) & WSP_FD_ACCEPT);
+
+	ASSERT_EQ(0, wsp_event_select(self->l, self->efd, WSP_FD_ACCEPT));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->l, self->efd, &a));
+	EXPECT_EQ(0, a.network_events);
+}
+
+/* The same with FD_ACCEPT posted to a window, then an event-select. */
+TEST_F(notify, accepted_under_async_select_not_signalled)
+{
+	struct wsp_enum_events_args a;
+	struct wsp_message m[4];
+	struct test_addr addr;
+
+	LISTENER(addr);
+	ASSERT_EQ(0, wsp_async_select(self->l, self->win, MSG_A,
+				      WSP_FD_ACCEPT));
+	NEW_SOCK(self->c, SOCK_STREAM);
+	ASSERT_EQ(0, wsp_connect(self->c, &addr));
+	ASSERT_EQ(1, get_msgs(self->win, m, 1));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->l, WSP_FD_ACCEPT, 0);
+	self->s = wsp_accept(self->l, NULL);
+	ASSERT_LE(0, self->s);
+	EXPECT_EQ(0, queued(self->win));
+
+	ASSERT_EQ(0, wsp_async_select(self->l, self->win, MSG_A,
+				      WSP_FD_ACCEPT));
+	EXPECT_EQ(0, queued(self->win));
+	ASSERT_EQ(0, wsp_event_select(self->l, self->efd, WSP_FD_ACCEPT));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->l, self->efd, &a));
+	EXPECT_EQ(0, a.network_events);
+}
+
+/*
+ * A receive that fails with EFAULT (a buffer the kernel cannot write)
+ * re-enables nothing under an event-select: the data waits, unsignalled.
+ */
+TEST_F(notify, recv_fault_reenables_nothing_under_event_select)
+{
+	struct wsp_enum_events_args a;
+	char buf[8];
+	void *bad;
+
+	bad = no_access_page();
+	ASSERT_NE(NULL, bad);
+	TCP_PAIR();
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ));
+	ASSERT_EQ(3, wsp_send(self->c, "abc", 3, 0));
+	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
+	ASSERT_EQ(0, enum_fresh(self->s, self->efd, &a));
+	EXPECT_EQ(WSP_FD_READ, a.network_events);
+	ASSERT_EQ(3, wait_inq(self->s, 3));
+
+	ASSERT_EQ(-EFAULT, wsp_recv(self->s, bad, 3, 0));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	EXPECT_EQ(WSP_FD_READ, reg_held(self->s) & WSP_FD_READ);
+	EXPECT_EQ(3, wait_inq(self->s, 3));
+
+	/* Any other receive re-enables it; data waits: signalled. */
+	ASSERT_EQ(1, wsp_recv(self->s, buf, 1, 0));
+	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
+}
+
+/* Under an async-select it re-posts FD_READ while data waits. */
+TEST_F(notify, recv_fault_reposts_read_under_async_select)
+{
+	struct wsp_message m[4];
+	void *bad;
+
+	bad = no_access_page();
+	ASSERT_NE(NULL, bad);
+	TCP_PAIR();
+	ASSERT_EQ(0, wsp_async_select(self->s, self->win, MSG_A, WSP_FD_READ));
+	ASSERT_EQ(3, wsp_send(self->c, "abc", 3, 0));
+	ASSERT_EQ(1, get_msgs(self->win, m, 1));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->s, WSP_FD_READ, 0);
+	ASSERT_EQ(3, wait_inq(self->s, 3));
+	EXPECT_EQ(0, queued(self->win));
+
+	ASSERT_EQ(-EFAULT, wsp_recv(self->s, bad, 3, 0));
+	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->s, WSP_FD_READ, 0);
 }
 
 /* UDP: a datagram is FD_READ; receiving one while another waits re-reports. */
@@ -1509,16 +1731,99 @@ TEST_F(notify, connect_refused_posts_error_no_write)
 	EXPECT_EQ(0, queued(self->win));
 }
 
-/* A UDP connect reports FD_CONNECT and FD_WRITE at once. */
+/*
+ * A non-blocking connect that stays in SYN_SENT: the listener at @addr
+ * has a full accept queue (backlog 0, one connection waiting in
+ * self->x[0]), so it drops the SYN until that one is accepted.
+ */
+static void connect_stalled(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(notify) *self, struct test_addr *addr)
+{
+	struct tcp_info ti;
+	unsigned int len = sizeof(ti);
+
+	NEW_SOCK(self->l, SOCK_STREAM);
+	wsp_loopback(addr, AF_INET, 0);
+	ASSERT_EQ(0, wsp_bind(self->l, addr));
+	ASSERT_EQ(0, wsp_listen(self->l, 0));
+	ASSERT_EQ(0, wsp_getsockname(self->l, addr));
+	NEW_SOCK(self->x[0], SOCK_STREAM);
+	ASSERT_EQ(0, wsp_connect(self->x[0], addr));
+	ASSERT_TRUE(wait_accept_queue(self->l, 1));
+
+	ASSERT_EQ(-EINPROGRESS, wsp_connect(self->c, addr));
+	memset(&ti, 0, sizeof(ti));
+	ASSERT_EQ(0, wsp_getsockopt(self->c, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	ASSERT_EQ(TCP_SYN_SENT, ti.tcpi_state);
+}
+
+/*
+ * A send while the connect is pending fails with EAGAIN and reports no
+ * FD_WRITE (TCP is "writable" in SYN_SENT); FD_WRITE comes after
+ * FD_CONNECT, once.
+ */
+TEST_F(notify, send_while_connecting_reports_write_after_connect)
+{
+	struct wsp_enum_events_args a;
+	struct test_addr addr;
+
+	NEW_SOCK(self->c, SOCK_STREAM);
+	ASSERT_EQ(0, wsp_event_select(self->c, self->efd,
+				      WSP_FD_CONNECT | WSP_FD_WRITE));
+	connect_stalled(_metadata, self, &addr);
+	EXPECT_EQ(-EAGAIN, wsp_send(self->c, "w", 1, 0));
+	EXPECT_EQ(-EAGAIN, wsp_send(self->c, "w", 1, 0));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	EXPECT_EQ(0, reg_recorded(self->c));
+
+	/* Room in the queue: the SYN's retransmission connects. */
+	self->x[1] = wsp_accept(self->l, NULL);
+	ASSERT_LE(0, self->x[1]);
+	ASSERT_TRUE(wsp_wait_readable(self->efd, WAIT_MS));
+	ASSERT_EQ(0, enum_fresh(self->c, self->efd, &a));
+	EXPECT_EQ(WSP_FD_CONNECT | WSP_FD_WRITE, a.network_events);
+	EXPECT_EQ(0, a.errors[WSP_FD_CONNECT_BIT]);
+	EXPECT_EQ(0, a.errors[WSP_FD_WRITE_BIT]);
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	EXPECT_EQ(1, wsp_send(self->c, "w", 1, 0));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	EXPECT_EQ(0, reg_recorded(self->c));
+}
+
+TEST_F(notify, send_while_connecting_posts_write_after_connect)
+{
+	struct wsp_message m[4];
+	struct test_addr addr;
+
+	NEW_SOCK(self->c, SOCK_STREAM);
+	ASSERT_EQ(0, wsp_async_select(self->c, self->win, MSG_A,
+				      WSP_FD_CONNECT | WSP_FD_WRITE));
+	connect_stalled(_metadata, self, &addr);
+	EXPECT_EQ(-EAGAIN, wsp_send(self->c, "w", 1, 0));
+	EXPECT_EQ(-EAGAIN, wsp_send(self->c, "w", 1, 0));
+	EXPECT_EQ(0, posted(self->win));
+
+	self->x[1] = wsp_accept(self->l, NULL);
+	ASSERT_LE(0, self->x[1]);
+	ASSERT_EQ(2, get_msgs(self->win, m, 2));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->c, WSP_FD_CONNECT, 0);
+	EXPECT_MSG(&m[1], self->win, MSG_A, self->c, WSP_FD_WRITE, 0);
+	EXPECT_EQ(1, wsp_send(self->c, "w", 1, 0));
+	EXPECT_EQ(0, queued(self->win));
+}
+
+/*
+ * An unbound UDP socket registered for every event: its connect (which
+ * binds it) records FD_CONNECT and FD_WRITE, reported by one enumeration.
+ */
 TEST_F(notify, udp_connect_reports_connect_and_write)
 {
 	struct wsp_enum_events_args a;
-	struct test_addr a1, a2;
+	struct test_addr a2;
 
-	UDP_BOUND(self->u1, a1);
+	NEW_SOCK(self->u1, SOCK_DGRAM);
 	UDP_BOUND(self->u2, a2);
-	ASSERT_EQ(0, wsp_event_select(self->u1, self->efd,
-				      WSP_FD_CONNECT | WSP_FD_WRITE));
+	ASSERT_EQ(0, wsp_event_select(self->u1, self->efd, WSP_FD_ALL_EVENTS));
 	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
 	ASSERT_EQ(0, wsp_connect(self->u1, &a2));
 	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
@@ -1527,6 +1832,97 @@ TEST_F(notify, udp_connect_reports_connect_and_write)
 	EXPECT_EQ(0, a.errors[WSP_FD_CONNECT_BIT]);
 	EXPECT_EQ(0, a.errors[WSP_FD_WRITE_BIT]);
 	EXPECT_EQ(-1, written_unreported_slot(&a));
+}
+
+/*
+ * The same under an async-select: FD_WRITE is posted (again: the
+ * registration posted the first), and no FD_CONNECT message, as Windows.
+ */
+TEST_F(notify, udp_connect_posts_write_not_connect)
+{
+	struct wsp_message m[4];
+	struct test_addr a2;
+
+	NEW_SOCK(self->u1, SOCK_DGRAM);
+	UDP_BOUND(self->u2, a2);
+	ASSERT_EQ(0, wsp_async_select(self->u1, self->win, MSG_A,
+				      WSP_FD_ALL_EVENTS));
+	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->u1, WSP_FD_WRITE, 0);
+
+	ASSERT_EQ(0, wsp_connect(self->u1, &a2));
+	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->u1, WSP_FD_WRITE, 0);
+	EXPECT_EQ(0, queued(self->win));
+}
+
+/* A bound UDP socket reports FD_WRITE to its first event-select only. */
+TEST_F(notify, udp_bound_reports_write_once)
+{
+	struct wsp_enum_events_args a;
+	struct test_addr a1;
+	int i;
+
+	UDP_BOUND(self->u1, a1);
+	ASSERT_EQ(0, wsp_event_select(self->u1, self->efd,
+				      WSP_FD_READ | WSP_FD_WRITE));
+	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->u1, self->efd, &a));
+	EXPECT_EQ(WSP_FD_WRITE, a.network_events);
+	EXPECT_EQ(0, a.errors[WSP_FD_WRITE_BIT]);
+
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, wsp_event_select(self->u1, self->efd,
+					      WSP_FD_READ | WSP_FD_WRITE));
+		EXPECT_FALSE(wsp_eventfd_is_set(self->efd)) TH_LOG("round %d", i);
+		ASSERT_EQ(0, enum_fresh(self->u1, self->efd, &a));
+		EXPECT_EQ(0, a.network_events) TH_LOG("round %d", i);
+	}
+}
+
+/* An unbound UDP socket has no FD_WRITE recorded: nothing is signalled. */
+TEST_F(notify, udp_unbound_event_select_signals_nothing)
+{
+	struct wsp_enum_events_args a;
+
+	NEW_SOCK(self->u1, SOCK_DGRAM);
+	ASSERT_EQ(0, wsp_event_select(self->u1, self->efd, WSP_FD_ALL_EVENTS));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->u1, self->efd, &a));
+	EXPECT_EQ(0, a.network_events);
+}
+
+/* An async-select posts what is true: an unbound UDP socket is writable. */
+TEST_F(notify, udp_unbound_async_select_posts_write)
+{
+	struct wsp_message m[4];
+
+	NEW_SOCK(self->u1, SOCK_DGRAM);
+	ASSERT_EQ(0, wsp_async_select(self->u1, self->win, MSG_A,
+				      WSP_FD_ALL_EVENTS));
+	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
+	EXPECT_MSG(&m[0], self->win, MSG_A, self->u1, WSP_FD_WRITE, 0);
+	EXPECT_EQ(0, queued(self->win));
+}
+
+/* The first sendto(2) binds a UDP socket implicitly: FD_WRITE then. */
+TEST_F(notify, udp_sendto_binding_reports_write)
+{
+	struct wsp_enum_events_args a;
+	struct test_addr a2;
+
+	NEW_SOCK(self->u1, SOCK_DGRAM);
+	UDP_BOUND(self->u2, a2);
+	ASSERT_EQ(0, wsp_event_select(self->u1, self->efd, WSP_FD_WRITE));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(1, sendto(self->u1, "s", 1, 0, &a2.sa, a2.len));
+	EXPECT_TRUE(wsp_eventfd_is_set(self->efd));
+	ASSERT_EQ(0, enum_fresh(self->u1, self->efd, &a));
+	EXPECT_EQ(WSP_FD_WRITE, a.network_events);
+
+	/* Once: the next send binds nothing. */
+	ASSERT_EQ(1, sendto(self->u1, "t", 1, 0, &a2.sa, a2.len));
+	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
 }
 
 /*
