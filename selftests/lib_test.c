@@ -1166,6 +1166,44 @@ TEST(ioctl_fionbio_is_socket_state)
 	}
 }
 
+/*
+ * FIONBIO back to blocking refused because a registration is active
+ * (WSAEINVAL) still stores 0 in *lpcbBytesReturned, as a success does:
+ * Wine's dlls/ws2_32/tests/sock.c, test_fionbio, ok(!size) after
+ * WSAEventSelect (run on Windows). Event mode, then message mode.
+ */
+TEST(ioctl_fionbio_refused_returns_zero_bytes)
+{
+	uint32_t off = 0;
+	SOCKET s;
+	WSAEVENT ev;
+	HWND w;
+	DWORD n;
+	int e;
+
+	NEED_MODULE();
+	s = new_socket(AF_INET, SOCK_STREAM);
+	ev = WSPCreateEvent(&e);
+	ASSERT_LE(0, ev);
+	w = WSPCreateWindow(&e);
+	ASSERT_LE(0, w);
+
+	ASSERT_EQ(0, WSPEventSelect(s, ev, FD_READ, &e));
+	n = 0xdeadbeef;
+	ASSERT_WSA(WSAEINVAL, WSPIoctl(s, FIONBIO, &off, sizeof(off), NULL, 0,
+				       &n, NULL, NULL, NULL, &e));
+	EXPECT_EQ(0, n);
+	ASSERT_EQ(0, WSPEventSelect(s, ev, 0, &e));
+
+	ASSERT_EQ(0, WSPAsyncSelect(s, w, WM_SOCKET, FD_READ, &e));
+	n = 0xdeadbeef;
+	ASSERT_WSA(WSAEINVAL, WSPIoctl(s, FIONBIO, &off, sizeof(off), NULL, 0,
+				       &n, NULL, NULL, NULL, &e));
+	EXPECT_EQ(0, n);
+	ASSERT_EQ(0, WSPAsyncSelect(s, w, 0, 0, &e));
+	EXPECT_EQ(1, is_nonblocking(s));
+}
+
 TEST(ioctl_fionread_and_errors)
 {
 	SOCKET l, c, s, u1, u2;
