@@ -106,10 +106,16 @@ int WSPIoctl(SOCKET s, DWORD dwIoControlCode, void *lpvInBuffer,
 		memcpy(&value, lpvInBuffer, sizeof(value));
 		memset(&nb, 0, sizeof(nb));
 		nb.nonblocking = value != 0;
-		/* EINVAL back to blocking while a registration is active. */
+		/*
+		 * Nothing comes out, refused or not: Windows stores 0 in
+		 * *lpcbBytesReturned also when FIONBIO back to blocking fails
+		 * with WSAEINVAL because a registration is active (Wine's
+		 * dlls/ws2_32/tests/sock.c, test_fionbio: ok(!size) after
+		 * WSAEventSelect, a todo_wine there).
+		 */
+		*lpcbBytesReturned = 0;
 		if (ioctl(s, WSP_IOC_SET_NONBLOCK, &nb) < 0)
 			return wsp_fail_errno(s, errno, WSP_OP_GENERIC, 0, lpErrno);
-		*lpcbBytesReturned = 0;
 		return 0;
 	case FIONREAD:
 	case SIOCATMARK:

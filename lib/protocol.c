@@ -93,13 +93,26 @@ static void wsp_fill_record(WSAPROTOCOL_INFOW *pi,
 int WSPDuplicateSocket(SOCKET s, DWORD dwProcessId,
 		       WSAPROTOCOL_INFOW *lpProtocolInfo, int *lpErrno)
 {
+	struct wsp_socket_info info;
 	struct wsp_duplicate_args a;
+	int err;
 
-	if (!lpProtocolInfo)
-		return wsp_fail(lpErrno, WSAEFAULT);
-	/* Not a process id Linux can have. */
+	/*
+	 * Windows' order (Wine's dlls/ws2_32/tests/sock.c,
+	 * test_WSADuplicateSocket): not a socket is WSAENOTSOCK whatever
+	 * the other two are (socket 0, pid 0, NULL record); then a process
+	 * id that cannot be one is WSAEINVAL, even with a NULL record; only
+	 * then a NULL record is WSAEFAULT. Nothing is made before all three
+	 * are checked, so a refused call leaves no pending token.
+	 */
+	err = wsp_socket_info(s, &info);
+	if (err)
+		return wsp_fail_errno(s, -err, WSP_OP_DUPLICATE, 0, lpErrno);
+	/* Not a process id Linux can have (0, 0xFFFFFFFF, above INT_MAX). */
 	if (dwProcessId == 0 || dwProcessId > INT_MAX)
 		return wsp_fail(lpErrno, WSAEINVAL);
+	if (!lpProtocolInfo)
+		return wsp_fail(lpErrno, WSAEFAULT);
 	memset(&a, 0, sizeof(a));
 	a.pid = (int32_t)dwProcessId;
 	if (ioctl(s, WSP_IOC_DUPLICATE, &a) < 0)

@@ -1166,6 +1166,44 @@ TEST(ioctl_fionbio_is_socket_state)
 	}
 }
 
+/*
+ * FIONBIO back to blocking refused because a registration is active
+ * (WSAEINVAL) still stores 0 in *lpcbBytesReturned, as a success does:
+ * Wine's dlls/ws2_32/tests/sock.c, test_fionbio, ok(!size) after
+ * WSAEventSelect (run on Windows). Event mode, then message mode.
+ */
+TEST(ioctl_fionbio_refused_returns_zero_bytes)
+{
+	uint32_t off = 0;
+	SOCKET s;
+	WSAEVENT ev;
+	HWND w;
+	DWORD n;
+	int e;
+
+	NEED_MODULE();
+	s = new_socket(AF_INET, SOCK_STREAM);
+	ev = WSPCreateEvent(&e);
+	ASSERT_LE(0, ev);
+	w = WSPCreateWindow(&e);
+	ASSERT_LE(0, w);
+
+	ASSERT_EQ(0, WSPEventSelect(s, ev, FD_READ, &e));
+	n = 0xdeadbeef;
+	ASSERT_WSA(WSAEINVAL, WSPIoctl(s, FIONBIO, &off, sizeof(off), NULL, 0,
+				       &n, NULL, NULL, NULL, &e));
+	EXPECT_EQ(0, n);
+	ASSERT_EQ(0, WSPEventSelect(s, ev, 0, &e));
+
+	ASSERT_EQ(0, WSPAsyncSelect(s, w, WM_SOCKET, FD_READ, &e));
+	n = 0xdeadbeef;
+	ASSERT_WSA(WSAEINVAL, WSPIoctl(s, FIONBIO, &off, sizeof(off), NULL, 0,
+				       &n, NULL, NULL, NULL, &e));
+	EXPECT_EQ(0, n);
+	ASSERT_EQ(0, WSPAsyncSelect(s, w, 0, 0, &e));
+	EXPECT_EQ(1, is_nonblocking(s));
+}
+
 TEST(ioctl_fionread_and_errors)
 {
 	SOCKET l, c, s, u1, u2;
@@ -1261,6 +1299,43 @@ TEST(duplicate_errors)
 	ASSERT_WSA(WSAEINVAL, WSPDuplicateSocket(s, 0x80000000u, &pi, &e));
 	/* No such process (above any pid_max). */
 	ASSERT_WSA(WSAEINVAL, WSPDuplicateSocket(s, 0x3fffffff, &pi, &e));
+}
+
+/*
+ * Windows checks WSPDuplicateSocket's parameters in order: the socket
+ * (WSAENOTSOCK, even with pid 0 and a NULL record), then the process id
+ * (0 or 0xFFFFFFFF: WSAEINVAL, even with a NULL record), then the record
+ * (WSAEFAULT). Wine's dlls/ws2_32/tests/sock.c, test_WSADuplicateSocket.
+ */
+TEST(duplicate_checks_socket_then_pid_then_record)
+{
+	WSAPROTOCOL_INFOW pi;
+	SOCKET s, closed;
+	WSAEVENT ev;
+	int e;
+
+	NEED_MODULE();
+	s = new_socket(AF_INET, SOCK_STREAM);
+	closed = new_socket(AF_INET, SOCK_STREAM);
+	ASSERT_EQ(0, WSPCloseSocket(closed, &e));
+	ev = WSPCreateEvent(&e);
+	ASSERT_LE(0, ev);
+	SOCKET bad[] = { closed, ev, INVALID_SOCKET };
+
+	for (int i = 0; i < 3; i++) {
+		EXPECT_WSA(WSAENOTSOCK, WSPDuplicateSocket(bad[i], 0, NULL, &e));
+		EXPECT_WSA(WSAENOTSOCK, WSPDuplicateSocket(bad[i], 0xFFFFFFFFu, NULL, &e));
+		EXPECT_WSA(WSAENOTSOCK, WSPDuplicateSocket(bad[i], getpid(), NULL, &e));
+		EXPECT_WSA(WSAENOTSOCK, WSPDuplicateSocket(bad[i], getpid(), &pi, &e));
+	}
+	EXPECT_WSA(WSAEINVAL, WSPDuplicateSocket(s, 0, NULL, &e));
+	EXPECT_WSA(WSAEINVAL, WSPDuplicateSocket(s, 0xFFFFFFFFu, NULL, &e));
+	EXPECT_WSA(WSAEINVAL, WSPDuplicateSocket(s, 0xFFFFFFFFu, &pi, &e));
+	EXPECT_WSA(WSAEFAULT, WSPDuplicateSocket(s, getpid(), NULL, &e));
+	/* None of the refusals left a pending token behind. */
+	for (int i = 0; i < WSP_MAX_PENDING_DUPLICATES; i++)
+		ASSERT_EQ(0, WSPDuplicateSocket(s, getpid(), &pi, &e));
+	ASSERT_WSA(WSAENOBUFS, WSPDuplicateSocket(s, getpid(), &pi, &e));
 }
 
 TEST(redeem_errors)
