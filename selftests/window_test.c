@@ -1219,6 +1219,79 @@ TEST_F(win, due_message_dropped_with_its_socket)
 	EXPECT_INFO(self->w, 1, 0, 2, 1);
 }
 
+/*
+ * A reader making room races with registrations ending (replaced or
+ * their socket closed) while their messages are due: every message is
+ * queued once or dropped, and what was queued is what was read.
+ */
+TEST_F(win, due_messages_race_with_registrations_ending)
+{
+	struct wsp_window_info info;
+	struct wsp_message m[8];
+	int stop[2], count[2];
+	long total = 0, got, dropped;
+	struct wsp_counters c;
+	pid_t child;
+	int i, fd, status;
+	ssize_t n;
+
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	WINDOW(self->w2, WSP_WINDOW_NONBLOCK, 1);
+	ASSERT_EQ(0, pipe(stop));
+	ASSERT_EQ(0, pipe(count));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		/* Read both windows until the parent closes its end. */
+		close(stop[1]);
+		close(count[0]);
+		while (!poll1(stop[0], POLLIN, 0)) {
+			n = read(self->w, m, sizeof(m));
+			if (n > 0)
+				total += n / MSG_SIZE;
+			n = read(self->w2, m, sizeof(m));
+			if (n > 0)
+				total += n / MSG_SIZE;
+		}
+		_exit(write(count[1], &total, sizeof(total)) == sizeof(total) ?
+		      0 : 1);
+	}
+	close(stop[0]);
+	close(count[1]);
+	for (i = 0; i < 3000; i++) {
+		fd = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0,
+				WSP_FD_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, wsp_async_select(fd, self->w, i, WSP_FD_WRITE));
+		if (i & 1)
+			ASSERT_EQ(0, wsp_async_select(fd, self->w2, i,
+						      WSP_FD_WRITE));
+		close(fd);
+	}
+	close(stop[1]);
+	ASSERT_EQ(sizeof(got), read(count[0], &got, sizeof(got)));
+	close(count[0]);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(0, status);
+
+	/* Nothing is due any more: what is left is queued. */
+	while ((n = read(self->w, m, sizeof(m))) > 0)
+		got += n / MSG_SIZE;
+	while ((n = read(self->w2, m, sizeof(m))) > 0)
+		got += n / MSG_SIZE;
+	ASSERT_EQ(0, wsp_window_info(self->w, &info));
+	total = info.posted - info.dropped;
+	dropped = info.dropped;
+	ASSERT_EQ(0, wsp_window_info(self->w2, &info));
+	total += info.posted - info.dropped;
+	dropped += info.dropped;
+	EXPECT_EQ(total, got);
+	TH_LOG("%ld messages read, %ld dropped first", got, dropped);
+	ASSERT_EQ(0, wsp_read_counters(&c));
+	EXPECT_EQ(self->start.registrations, c.registrations);
+	EXPECT_EQ(self->start.sockets, c.sockets);
+}
+
 /* ------------------------------------------------------------------ */
 /* Queued messages outlive their registration.                        */
 /* ------------------------------------------------------------------ */
