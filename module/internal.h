@@ -25,6 +25,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/refcount.h>
@@ -123,11 +124,27 @@ int wsp_ioctl_check_writable(struct wsp_ioctl_call *call, const void *arg,
 /* window.c: message queues. */
 struct wsp_window;
 
+/**
+ * struct wsp_window_waiter - a registration waiting for room in a window
+ * @node: on the window's waiting list, protected by the window's lock;
+ *	empty when not waiting
+ */
+struct wsp_window_waiter {
+	struct list_head node;
+};
+
 struct file *wsp_window_file(u32 limit, bool nonblock);
 struct wsp_window *wsp_window_get_fd(int fd);
 void wsp_window_ref(struct wsp_window *w);
-void wsp_window_unref(struct wsp_window *w);
-bool wsp_window_post(struct wsp_window *w, const struct wsp_message *msg);
+void wsp_window_waiter_init(struct wsp_window_waiter *waiter);
+void wsp_window_cancel_wait(struct wsp_window *w,
+			    struct wsp_window_waiter *waiter);
+void wsp_window_unregister(struct wsp_window *w,
+			   struct wsp_window_waiter *waiter);
+bool wsp_window_post(struct wsp_window *w, const struct wsp_message *msg,
+		     struct wsp_window_waiter *waiter);
+bool wsp_window_repost(struct wsp_window *w, const struct wsp_message *msg,
+		       struct wsp_window_waiter *waiter);
 
 /* The socket callbacks notify.c hooks, and their type. */
 enum wsp_cb {
@@ -154,6 +171,9 @@ typedef void (*wsp_sk_cb_t)(struct sock *sk);
  * @efile: event-select's eventfd file
  * @efd: its context, which is signalled
  * @window: async-select's window
+ * @waiter: on @window's waiting list while @due is not empty
+ * @due: async-select's events whose message @window had no room for;
+ *	posted when it has room again (see wsp_notify_post_due())
  * @recorded: the record: events recorded and not yet enumerated
  * @errors: the record's error per event, a positive errno or 0
  * @held: events reported and waiting for their re-enabling call
@@ -179,6 +199,8 @@ struct wsp_notify {
 	struct file *efile;
 	struct eventfd_ctx *efd;
 	struct wsp_window *window;
+	struct wsp_window_waiter waiter;
+	u32 due;
 	u32 recorded;
 	s32 errors[WSP_FD_MAX_EVENTS];
 	u32 held;
@@ -254,6 +276,8 @@ void wsp_notify_bound(struct wsp_sock *ws);
 void wsp_notify_send_blocked(struct wsp_sock *ws);
 void wsp_notify_connect_start(struct wsp_sock *ws);
 void wsp_notify_connect_done(struct wsp_sock *ws, int err);
+void wsp_notify_post_due(struct wsp_window_waiter *waiter,
+			 struct wsp_window *w);
 int wsp_notify_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
 
 /* token.c: pending duplications. */

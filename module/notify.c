@@ -19,9 +19,12 @@
  *
  * An event goes through wsp_event_locked(): held, it is dropped; else it
  * is recorded and, if selected, reported once (eventfd signalled, or a
- * message posted) and held. Everything about events is in this file; the
- * spec's rules are in Documentation/wspshare.rst, "Notification". The
- * finer rules, as Windows has them:
+ * message posted) and held. A message the window had no room for leaves
+ * the event due instead of held (@due): it is posted when the window has
+ * room again (wsp_notify_post_due(), called by the window), and nothing
+ * of the socket is posted before it. Everything about events is in this
+ * file; the spec's rules are in Documentation/wspshare.rst,
+ * "Notification". The finer rules, as Windows has them:
  *
  * - a re-enabling call clears what it re-enables, from the hold set and
  *   from the record; what is still true (data or a connection still
@@ -91,7 +94,21 @@
  *   protects every field of struct wsp_notify. Signalling the eventfd and
  *   posting to the window happen under it, so once a replacement has
  *   returned, the replaced target is never signalled again.
- * - the eventfd's and the window's own locks, innermost.
+ * - the eventfd's and the window's own locks, innermost. Under the
+ *   window's lock a post that finds the window full also puts the
+ *   registration (@waiter) on the window's waiting list, and a
+ *   registration that ends or is replaced is taken off it
+ *   (wsp_reg_take_locked()).
+ *
+ * A window's walker: when read() makes room, window.c calls
+ * wsp_notify_post_due() for each waiting registration from process
+ * context, holding its own service mutex and no spinlock; that takes
+ * wsp_notify.lock, so the window's service mutex is outside it, and
+ * wsp_notify.lock is never taken under the window's lock. The walker
+ * takes no change_lock, so a registration's end may wait for it
+ * (wsp_window_unregister(), after wsp_notify.lock is released, with only
+ * change_lock held): the socket object is not freed while the walker
+ * uses it.
  *
  * Under wsp_notify.lock nothing sleeps, nothing allocates, and the socket
  * is only read (no lock_sock()); its cost does not depend on how many
@@ -121,6 +138,7 @@ struct wsp_reg_refs {
 	struct file *efile;
 	struct eventfd_ctx *efd;
 	struct wsp_window *window;
+	struct wsp_window_waiter *waiter;
 	struct pid *pid;
 };
 
@@ -199,13 +217,43 @@ static void wsp_record_locked(struct wsp_notify *n, int bit, int err)
 }
 
 /*
+ * Post event @bit's message to the async-select window, with the
+ * record's error. Queued, the event is held; dropped because the window
+ * is full, it is due instead (not held, so not lost): the window puts
+ * the registration on its waiting list and calls wsp_notify_post_due()
+ * when it has room. While an event is due, a new one is due behind it,
+ * so that the socket's messages keep their order. @retry: the event is
+ * due already (a drop is not counted again).
+ */
+static void wsp_post_locked(struct wsp_notify *n, int bit, bool retry)
+{
+	u32 ev = BIT(bit);
+	struct wsp_message msg = {
+		.hwnd = n->hwnd,
+		.message = n->message,
+		.event = ev,
+		.wparam = n->descriptor,
+		.error = n->errors[bit],
+	};
+
+	if (n->due) {
+		n->due |= ev;
+		return;
+	}
+	if (retry ? wsp_window_repost(n->window, &msg, &n->waiter) :
+		    wsp_window_post(n->window, &msg, &n->waiter))
+		n->held |= ev;
+	else
+		n->due |= ev;
+}
+
+/*
  * Record event @bit with error @err (a positive errno, or 0) and report it if selected.
  * The one place where events are recorded, reported and held.
  */
 static void wsp_event_locked(struct wsp_notify *n, int bit, int err)
 {
 	u32 ev = BIT(bit);
-	struct wsp_message msg;
 
 	lockdep_assert_held(&n->lock);
 	if (n->held & ev)
@@ -218,20 +266,13 @@ static void wsp_event_locked(struct wsp_notify *n, int bit, int err)
 	if (n->kind == WSP_REG_ASYNC &&
 	    n->descriptor == WSP_DESCRIPTOR_UNKNOWN)
 		return;
-	n->held |= ev;
 	switch (n->kind) {
 	case WSP_REG_EVENT:
+		n->held |= ev;
 		eventfd_signal(n->efd);
 		break;
 	case WSP_REG_ASYNC:
-		msg = (struct wsp_message) {
-			.hwnd = n->hwnd,
-			.message = n->message,
-			.event = ev,
-			.wparam = n->descriptor,
-			.error = err,
-		};
-		wsp_window_post(n->window, &msg);
+		wsp_post_locked(n, bit, false);
 		break;
 	}
 }
@@ -465,6 +506,7 @@ int wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 
 	spin_lock_init(&n->lock);
 	mutex_init(&n->change_lock);
+	wsp_window_waiter_init(&n->waiter);
 
 	write_lock_bh(&sk->sk_callback_lock);
 	if (rcu_access_pointer(__sk_user_data(sk))) {
@@ -535,17 +577,26 @@ static void wsp_reg_refs_put(struct wsp_reg_refs *refs)
 	if (refs->efile)
 		fput(refs->efile);
 	if (refs->window)
-		wsp_window_unref(refs->window);
+		wsp_window_unregister(refs->window, refs->waiter);
 	put_pid(refs->pid);
 }
 
-/* Move the registration's targets out; the caller puts them unlocked. */
+/*
+ * Move the registration's targets out; the caller puts them unlocked.
+ * Its due messages are forgotten, and it leaves its window's waiting
+ * list.
+ */
 static void wsp_reg_take_locked(struct wsp_notify *n,
 				struct wsp_reg_refs *refs)
 {
+	lockdep_assert_held(&n->lock);
+	if (n->window)
+		wsp_window_cancel_wait(n->window, &n->waiter);
+	n->due = 0;
 	refs->efile = n->efile;
 	refs->efd = n->efd;
 	refs->window = n->window;
+	refs->waiter = &n->waiter;
 	refs->pid = n->pid;
 	n->efile = NULL;
 	n->efd = NULL;
@@ -660,8 +711,13 @@ void wsp_notify_detach(struct wsp_sock *ws)
 	if (wsp_tcp_listening(sk))
 		wsp_unhook_accept_queue(sk);
 
-	/* No callback can reach @n any more. */
+	/*
+	 * No callback can reach @n any more; its window's walker can, until
+	 * wsp_window_unregister() returns.
+	 */
+	spin_lock_bh(&n->lock);
 	wsp_reg_take_locked(n, &refs);
+	spin_unlock_bh(&n->lock);
 	wsp_reg_refs_put(&refs);
 	mutex_destroy(&n->change_lock);
 }
@@ -1016,6 +1072,63 @@ void wsp_notify_connect_done(struct wsp_sock *ws, int err)
 		    err == -ECONNREFUSED || err == -ETIMEDOUT)
 			wsp_event_locked(n, WSP_FD_CONNECT_BIT,
 					 -err);
+	}
+	spin_unlock_bh(&n->lock);
+}
+
+/* Whether event @bit's condition is still true, for those that have one. */
+static bool wsp_still_true(struct sock *sk, int bit)
+{
+	switch (bit) {
+	case WSP_FD_READ_BIT:
+		return wsp_readable(sk);
+	case WSP_FD_OOB_BIT:
+		return wsp_urgent(sk);
+	case WSP_FD_ACCEPT_BIT:
+		return wsp_acceptable(sk);
+	default:
+		return true;
+	}
+}
+
+/**
+ * wsp_notify_post_due() - a window has room: post a registration's due
+ *	messages
+ * @waiter: the registration's waiter, which @w's walker took off its
+ *	waiting list
+ * @w: the window
+ *
+ * Posts the due events in the order they happen in (FD_CONNECT,
+ * FD_ACCEPT, FD_READ, FD_OOB, FD_WRITE, FD_CLOSE) with their recorded
+ * errors, each then held, until the window is full again (the rest stay
+ * due and the registration waits again). FD_READ, FD_OOB and FD_ACCEPT
+ * are posted only while still true: data or a connection taken since
+ * leaves nothing to announce. Nothing is done if the registration no
+ * longer names @w (it was replaced or ended meanwhile).
+ *
+ * Context: process context (the window's walker), holding no spinlock;
+ * the socket object lives until wsp_window_unregister() has returned.
+ */
+void wsp_notify_post_due(struct wsp_window_waiter *waiter,
+			 struct wsp_window *w)
+{
+	static const u8 order[] = {
+		WSP_FD_CONNECT_BIT, WSP_FD_ACCEPT_BIT, WSP_FD_READ_BIT,
+		WSP_FD_OOB_BIT, WSP_FD_WRITE_BIT, WSP_FD_CLOSE_BIT,
+	};
+	struct wsp_notify *n = container_of(waiter, struct wsp_notify, waiter);
+	struct wsp_sock *ws = container_of(n, struct wsp_sock, notify);
+	u32 due;
+	int i;
+
+	spin_lock_bh(&n->lock);
+	if (n->kind == WSP_REG_ASYNC && n->window == w) {
+		due = n->due;
+		n->due = 0;
+		for (i = 0; i < ARRAY_SIZE(order); i++)
+			if ((due & BIT(order[i])) &&
+			    wsp_still_true(ws->sock->sk, order[i]))
+				wsp_post_locked(n, order[i], true);
 	}
 	spin_unlock_bh(&n->lock);
 }

@@ -80,6 +80,7 @@ static void interrupt_in(int ms)
 FIXTURE(win) {
 	int dev;
 	int l, c, s;	/* a TCP listener, client and accepted server */
+	int u;		/* a UDP socket whose message fills a window */
 	int w, w2;	/* windows */
 	int efd;	/* an eventfd */
 	struct wsp_counters start;
@@ -88,6 +89,7 @@ FIXTURE(win) {
 FIXTURE_SETUP(win)
 {
 	self->l = self->c = self->s = self->w = self->w2 = self->efd = -1;
+	self->u = -1;
 	WSP_SETUP_DEVICE(self->dev);
 	ASSERT_EQ(0, wsp_read_counters(&self->start));
 	ASSERT_LE(0, self->start.windows) TH_LOG("no \"windows\" counter");
@@ -95,8 +97,8 @@ FIXTURE_SETUP(win)
 
 FIXTURE_TEARDOWN(win)
 {
-	int *fds[] = { &self->efd, &self->w2, &self->w, &self->s, &self->c,
-		       &self->l, &self->dev };
+	int *fds[] = { &self->efd, &self->u, &self->w2, &self->w, &self->s,
+		       &self->c, &self->l, &self->dev };
 	int i;
 
 	for (i = 0; i < (int)(sizeof(fds) / sizeof(fds[0])); i++) {
@@ -137,6 +139,26 @@ FIXTURE_TEARDOWN(win)
 	EXPECT_EQ((q), __i.queued);					\
 	EXPECT_EQ((p), __i.posted);					\
 	EXPECT_EQ((d), __i.dropped);					\
+} while (0)
+
+/*
+ * Window @w, of limit 1 and empty, made full by another socket's message:
+ * a UDP socket in self->u, registered for FD_WRITE with message 99.
+ */
+#define FILL_WINDOW(w) do {						\
+	self->u = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0,	\
+			     WSP_FD_CLOEXEC);				\
+	ASSERT_LE(0, self->u);						\
+	ASSERT_EQ(0, wsp_async_select(self->u, (w), 99, WSP_FD_WRITE));	\
+	EXPECT_INFO((w), 1, 1, 1, 0);					\
+} while (0)
+
+/* Read the one message of window @w: the filler. */
+#define READ_FILLER(w) do {						\
+	struct wsp_message __f;						\
+	ASSERT_EQ(MSG_SIZE, xread((w), &__f, MSG_SIZE));		\
+	EXPECT_EQ(99, __f.message);					\
+	EXPECT_EQ((uint64_t)self->u, __f.wparam);			\
 } while (0)
 
 /* WSP_IOC_WINDOW must fail with @err; a window made by mistake is closed. */
@@ -871,7 +893,9 @@ TEST_F(win, immediate_close_when_peer_closed)
 /*
  * Limit 2, a socket with data that is writable: each registration posts
  * FD_READ and FD_WRITE. The first fills the queue; every later one drops
- * exactly two; the oldest stay; reading makes room again.
+ * exactly one, FD_READ, and its FD_WRITE waits behind it unposted; the
+ * oldest stay. Reading makes room: the last registration's two due
+ * messages take it.
  */
 TEST_F(win, overflow_drops_exactly_and_keeps_oldest)
 {
@@ -887,7 +911,7 @@ TEST_F(win, overflow_drops_exactly_and_keeps_oldest)
 	for (i = 1; i <= 5; i++) {
 		ASSERT_EQ(0, wsp_async_select(self->s, self->w, 100 + i,
 					      WSP_FD_READ | WSP_FD_WRITE));
-		EXPECT_INFO(self->w, 2, 2, 2 + 2 * i, 2 * i);
+		EXPECT_INFO(self->w, 2, 2, 2 + i, i);
 	}
 	EXPECT_EQ(POLLIN, poll1(self->w, POLLIN, 0) & POLLIN);
 
@@ -896,13 +920,20 @@ TEST_F(win, overflow_drops_exactly_and_keeps_oldest)
 	EXPECT_EQ(100, m[0].message);
 	EXPECT_EQ(100, m[1].message);
 	EXPECT_EQ(WSP_FD_READ | WSP_FD_WRITE, events_of(m, 2));
-	EXPECT_INFO(self->w, 2, 0, 12, 10);
+	/* The room went to the last registration's due messages. */
+	EXPECT_INFO(self->w, 2, 2, 9, 5);
+	ASSERT_EQ(2 * MSG_SIZE, xread(self->w, m, sizeof(m)));
+	EXPECT_EQ(105, m[0].message);
+	EXPECT_EVENT(&m[0], WSP_FD_READ, 0);
+	EXPECT_EQ(105, m[1].message);
+	EXPECT_EVENT(&m[1], WSP_FD_WRITE, 0);
+	EXPECT_INFO(self->w, 2, 0, 9, 5);
 	EXPECT_EQ(0, poll1(self->w, POLLIN, 0));
 
 	/* Room again. */
 	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 200,
 				      WSP_FD_READ | WSP_FD_WRITE));
-	EXPECT_INFO(self->w, 2, 2, 14, 10);
+	EXPECT_INFO(self->w, 2, 2, 11, 5);
 	ASSERT_EQ(2 * MSG_SIZE, xread(self->w, m, sizeof(m)));
 	EXPECT_EQ(200, m[0].message);
 	EXPECT_EQ(200, m[1].message);
@@ -913,13 +944,18 @@ TEST_F(win, overflow_drops_exactly_and_keeps_oldest)
 	ASSERT_EQ(MSG_SIZE, xread(self->w, m, MSG_SIZE));
 	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 301,
 				      WSP_FD_READ | WSP_FD_WRITE));
-	EXPECT_INFO(self->w, 2, 2, 18, 11);
+	EXPECT_INFO(self->w, 2, 2, 15, 6);
 	ASSERT_EQ(2 * MSG_SIZE, xread(self->w, m, sizeof(m)));
 	EXPECT_EQ(300, m[0].message);
 	EXPECT_EQ(301, m[1].message);
+	/* 301's FD_WRITE was due behind its FD_READ. */
+	ASSERT_EQ(MSG_SIZE, xread(self->w, m, sizeof(m)));
+	EXPECT_EQ(301, m[0].message);
+	EXPECT_EVENT(&m[0], WSP_FD_WRITE, 0);
+	EXPECT_INFO(self->w, 2, 0, 16, 6);
 }
 
-/* Limit 1: one message, then drops. */
+/* Limit 1: one message, then drops; the room read makes is used. */
 TEST_F(win, limit_one)
 {
 	struct wsp_message m[2];
@@ -930,20 +966,28 @@ TEST_F(win, limit_one)
 	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 2, WSP_FD_WRITE));
 	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 3, WSP_FD_WRITE));
 	EXPECT_INFO(self->w, 1, 1, 3, 2);
-	ASSERT_EQ(1, wsp_read_messages(self->w, m, 2));
+	ASSERT_EQ(MSG_SIZE, xread(self->w, m, sizeof(m)));
 	EXPECT_EQ(1, m[0].message);
+	/* The registration in force has its dropped FD_WRITE posted. */
+	EXPECT_INFO(self->w, 1, 1, 4, 2);
+	ASSERT_EQ(MSG_SIZE, xread(self->w, m, sizeof(m)));
+	EXPECT_EQ(3, m[0].message);
 	/* A post from a socket callback drops the same way. */
 	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 4, WSP_FD_READ));
-	EXPECT_INFO(self->w, 1, 0, 3, 2);
+	EXPECT_INFO(self->w, 1, 0, 4, 2);
 	ASSERT_EQ(0, wsp_async_select(self->c, self->w, 5, WSP_FD_WRITE));
-	EXPECT_INFO(self->w, 1, 1, 4, 2);
+	EXPECT_INFO(self->w, 1, 1, 5, 2);
 	DATA_TO_SERVER(1);
-	EXPECT_INFO(self->w, 1, 1, 5, 3);
-	ASSERT_EQ(1, wsp_read_messages(self->w, m, 2));
+	EXPECT_INFO(self->w, 1, 1, 6, 3);
+	ASSERT_EQ(MSG_SIZE, xread(self->w, m, sizeof(m)));
 	EXPECT_EQ(5, m[0].message);
+	ASSERT_EQ(MSG_SIZE, xread(self->w, m, sizeof(m)));
+	EXPECT_EQ(4, m[0].message);
+	EXPECT_EVENT(&m[0], WSP_FD_READ, 0);
+	EXPECT_INFO(self->w, 1, 0, 7, 3);
 }
 
-/* The default limit holds 10000, drops the 10001st. */
+/* The default limit holds 10000, drops the 10001st until read makes room. */
 TEST_F(win, default_limit_fills_at_10000)
 {
 	struct wsp_message *m;
@@ -965,8 +1009,287 @@ TEST_F(win, default_limit_fills_at_10000)
 		if (m[i].message != (unsigned int)i)
 			break;
 	EXPECT_EQ(10000, i) TH_LOG("message %d is %u", i, m[i].message);
+	EXPECT_INFO(self->w, 10000, 1, 10002, 1);
+	ASSERT_EQ(MSG_SIZE, xread(self->w, m, 10001 * MSG_SIZE));
+	EXPECT_EQ(10000, m[0].message);
 	free(m);
-	EXPECT_INFO(self->w, 10000, 0, 10001, 1);
+	EXPECT_INFO(self->w, 10000, 0, 10002, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* A message the full window could not take is due, not lost.        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Data arrives while the window is full: FD_READ is dropped and counted.
+ * Reading the window makes room, and FD_READ comes then, without any
+ * receive on the socket.
+ */
+TEST_F(win, dropped_read_posted_when_room)
+{
+	struct wsp_message m[2];
+
+	TCP_PAIR();
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	FILL_WINDOW(self->w);
+	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 7, WSP_FD_READ));
+	DATA_TO_SERVER(3);
+	EXPECT_INFO(self->w, 1, 1, 2, 1);
+	READ_FILLER(self->w);
+	EXPECT_INFO(self->w, 1, 1, 3, 1);
+	ASSERT_EQ(1, wsp_read_messages(self->w, m, 2));
+	EXPECT_EQ(7, m[0].message);
+	EXPECT_EQ((uint64_t)self->s, m[0].wparam);
+	EXPECT_EVENT(&m[0], WSP_FD_READ, 0);
+	/* Posted, so held again: more data posts nothing. */
+	DATA_TO_SERVER(1);
+	EXPECT_INFO(self->w, 1, 0, 3, 1);
+}
+
+/* The peer closes while the window is full: FD_CLOSE comes with room. */
+TEST_F(win, dropped_close_posted_when_room)
+{
+	struct wsp_message m[2];
+
+	TCP_PAIR();
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	FILL_WINDOW(self->w);
+	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 8, WSP_FD_CLOSE));
+	close(self->c);
+	self->c = -1;
+	ASSERT_TRUE(poll1(self->s, POLLRDHUP, WAIT_MS) & POLLRDHUP);
+	EXPECT_INFO(self->w, 1, 1, 2, 1);
+	READ_FILLER(self->w);
+	ASSERT_EQ(1, wsp_read_messages(self->w, m, 2));
+	EXPECT_EQ(8, m[0].message);
+	EXPECT_EVENT(&m[0], WSP_FD_CLOSE, 0);
+	EXPECT_INFO(self->w, 1, 0, 3, 1);
+}
+
+/* A connect completes while the window is full: FD_CONNECT comes with room. */
+TEST_F(win, dropped_connect_posted_when_room)
+{
+	struct wsp_message m[2];
+	struct test_addr a;
+	int fd;
+
+	TCP_PAIR();
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	FILL_WINDOW(self->w);
+	ASSERT_EQ(0, wsp_getsockname(self->l, &a));
+	fd = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, wsp_async_select(fd, self->w, 9, WSP_FD_CONNECT));
+	EXPECT_EQ(-EINPROGRESS, wsp_connect(fd, &a));
+	ASSERT_TRUE(poll1(fd, POLLOUT, WAIT_MS) & POLLOUT);
+	EXPECT_INFO(self->w, 1, 1, 2, 1);
+	READ_FILLER(self->w);
+	ASSERT_EQ(1, wsp_read_messages(self->w, m, 2));
+	EXPECT_EQ(9, m[0].message);
+	EXPECT_EQ((uint64_t)fd, m[0].wparam);
+	EXPECT_EVENT(&m[0], WSP_FD_CONNECT, 0);
+	close(fd);
+}
+
+/* A connection arrives while the window is full: FD_ACCEPT comes with room. */
+TEST_F(win, dropped_accept_posted_when_room)
+{
+	struct wsp_message m[2];
+	struct test_addr a;
+	int fd;
+
+	TCP_PAIR();
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	FILL_WINDOW(self->w);
+	ASSERT_EQ(0, wsp_async_select(self->l, self->w, 10, WSP_FD_ACCEPT));
+	ASSERT_EQ(0, wsp_getsockname(self->l, &a));
+	fd = wsp_socket(self->dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, wsp_connect(fd, &a));
+	ASSERT_TRUE(wsp_wait_readable(self->l, WAIT_MS));
+	EXPECT_INFO(self->w, 1, 1, 2, 1);
+	READ_FILLER(self->w);
+	ASSERT_EQ(1, wsp_read_messages(self->w, m, 2));
+	EXPECT_EQ(10, m[0].message);
+	EXPECT_EVENT(&m[0], WSP_FD_ACCEPT, 0);
+	close(fd);
+}
+
+/*
+ * A socket's due messages keep their order: FD_CLOSE that happens while
+ * FD_READ is due waits behind it, and each comes as room is made.
+ */
+TEST_F(win, due_messages_keep_their_order)
+{
+	struct wsp_message m[2];
+
+	TCP_PAIR();
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	FILL_WINDOW(self->w);
+	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 11,
+				      WSP_FD_READ | WSP_FD_CLOSE));
+	DATA_TO_SERVER(2);
+	close(self->c);
+	self->c = -1;
+	ASSERT_TRUE(poll1(self->s, POLLRDHUP, WAIT_MS) & POLLRDHUP);
+	/* FD_CLOSE found FD_READ due: it did not try the window. */
+	EXPECT_INFO(self->w, 1, 1, 2, 1);
+	READ_FILLER(self->w);
+	ASSERT_EQ(MSG_SIZE, xread(self->w, m, sizeof(m)));
+	EXPECT_EVENT(&m[0], WSP_FD_READ, 0);
+	ASSERT_EQ(MSG_SIZE, xread(self->w, m, sizeof(m)));
+	EXPECT_EVENT(&m[0], WSP_FD_CLOSE, 0);
+	EXPECT_INFO(self->w, 1, 0, 4, 1);
+}
+
+/* Data received before the window has room leaves no FD_READ to post. */
+TEST_F(win, due_read_not_posted_once_received)
+{
+	char buf[16];
+
+	TCP_PAIR();
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	FILL_WINDOW(self->w);
+	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 12, WSP_FD_READ));
+	DATA_TO_SERVER(3);
+	EXPECT_INFO(self->w, 1, 1, 2, 1);
+	ASSERT_EQ(3, wsp_recv(self->s, buf, sizeof(buf), 0));
+	READ_FILLER(self->w);
+	EXPECT_INFO(self->w, 1, 0, 2, 1);
+}
+
+/* Each of many sockets waiting for one window gets its message in turn. */
+TEST_F(win, due_messages_of_many_sockets_all_come)
+{
+	struct wsp_message m[2];
+	unsigned int seen = 0;
+	int fd[3], i;
+
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	FILL_WINDOW(self->w);
+	for (i = 0; i < 3; i++) {
+		fd[i] = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0,
+				   WSP_FD_CLOEXEC);
+		ASSERT_LE(0, fd[i]);
+		ASSERT_EQ(0, wsp_async_select(fd[i], self->w, 20 + i,
+					      WSP_FD_WRITE));
+	}
+	EXPECT_INFO(self->w, 1, 1, 4, 3);
+	READ_FILLER(self->w);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(MSG_SIZE, xread(self->w, m, sizeof(m)));
+		EXPECT_EVENT(&m[0], WSP_FD_WRITE, 0);
+		seen |= 1u << (m[0].message - 20);
+	}
+	EXPECT_EQ(7, seen);
+	EXPECT_INFO(self->w, 1, 0, 7, 3);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
+}
+
+/* A registration replaced while its message is due: it is not posted. */
+TEST_F(win, due_message_dropped_with_its_registration)
+{
+	TCP_PAIR();
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	WINDOW(self->w2, WSP_WINDOW_NONBLOCK, 0);
+	FILL_WINDOW(self->w);
+	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 13, WSP_FD_READ));
+	DATA_TO_SERVER(1);
+	EXPECT_INFO(self->w, 1, 1, 2, 1);
+	/* The new registration posts what is true now, to its window. */
+	ASSERT_EQ(0, wsp_async_select(self->s, self->w2, 14, WSP_FD_READ));
+	EXPECT_INFO(self->w2, 10000, 1, 1, 0);
+	READ_FILLER(self->w);
+	EXPECT_INFO(self->w, 1, 0, 2, 1);
+}
+
+/* A socket closed while its message is due: nothing is posted for it. */
+TEST_F(win, due_message_dropped_with_its_socket)
+{
+	TCP_PAIR();
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	FILL_WINDOW(self->w);
+	ASSERT_EQ(0, wsp_async_select(self->s, self->w, 15, WSP_FD_READ));
+	DATA_TO_SERVER(1);
+	EXPECT_INFO(self->w, 1, 1, 2, 1);
+	close(self->s);
+	self->s = -1;
+	READ_FILLER(self->w);
+	EXPECT_INFO(self->w, 1, 0, 2, 1);
+}
+
+/*
+ * A reader making room races with registrations ending (replaced or
+ * their socket closed) while their messages are due: every message is
+ * queued once or dropped, and what was queued is what was read.
+ */
+TEST_F(win, due_messages_race_with_registrations_ending)
+{
+	struct wsp_window_info info;
+	struct wsp_message m[8];
+	int stop[2], count[2];
+	long total = 0, got, dropped;
+	struct wsp_counters c;
+	pid_t child;
+	int i, fd, status;
+	ssize_t n;
+
+	WINDOW(self->w, WSP_WINDOW_NONBLOCK, 1);
+	WINDOW(self->w2, WSP_WINDOW_NONBLOCK, 1);
+	ASSERT_EQ(0, pipe(stop));
+	ASSERT_EQ(0, pipe(count));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		/* Read both windows until the parent closes its end. */
+		close(stop[1]);
+		close(count[0]);
+		while (!poll1(stop[0], POLLIN, 0)) {
+			n = read(self->w, m, sizeof(m));
+			if (n > 0)
+				total += n / MSG_SIZE;
+			n = read(self->w2, m, sizeof(m));
+			if (n > 0)
+				total += n / MSG_SIZE;
+		}
+		_exit(write(count[1], &total, sizeof(total)) == sizeof(total) ?
+		      0 : 1);
+	}
+	close(stop[0]);
+	close(count[1]);
+	for (i = 0; i < 3000; i++) {
+		fd = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0,
+				WSP_FD_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, wsp_async_select(fd, self->w, i, WSP_FD_WRITE));
+		if (i & 1)
+			ASSERT_EQ(0, wsp_async_select(fd, self->w2, i,
+						      WSP_FD_WRITE));
+		close(fd);
+	}
+	close(stop[1]);
+	ASSERT_EQ(sizeof(got), read(count[0], &got, sizeof(got)));
+	close(count[0]);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(0, status);
+
+	/* Nothing is due any more: what is left is queued. */
+	while ((n = read(self->w, m, sizeof(m))) > 0)
+		got += n / MSG_SIZE;
+	while ((n = read(self->w2, m, sizeof(m))) > 0)
+		got += n / MSG_SIZE;
+	ASSERT_EQ(0, wsp_window_info(self->w, &info));
+	total = info.posted - info.dropped;
+	dropped = info.dropped;
+	ASSERT_EQ(0, wsp_window_info(self->w2, &info));
+	total += info.posted - info.dropped;
+	dropped += info.dropped;
+	EXPECT_EQ(total, got);
+	TH_LOG("%ld messages read, %ld dropped first", got, dropped);
+	ASSERT_EQ(0, wsp_read_counters(&c));
+	EXPECT_EQ(self->start.registrations, c.registrations);
+	EXPECT_EQ(self->start.sockets, c.sockets);
 }
 
 /* ------------------------------------------------------------------ */
