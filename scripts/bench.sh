@@ -6,11 +6,14 @@
 # usage: bench.sh [KVER|SERIES]   (default: the newest of 6.1 6.12)
 #
 # Builds the module for the kernel (into build/bench/KVER, so that it never
-# disturbs a test build of the same kernel) and build/bench/wspbench, boots
+# disturbs a test build of the same kernel) and build/bench/wspbench (linked
+# with build/lib/libwsp.a, which it builds too), boots
 # the VM with them, and copies the table and the CSV that wspbench prints
 # into build/bench/table.txt and build/bench/results.csv (and
 # table-KVER.txt, results-KVER.csv, which the next run for another kernel
-# keeps). WSPBENCH_ARGS passes options to wspbench ("-r 9 -t 200").
+# keeps). WSPBENCH_ARGS passes options to wspbench ("-r 9 -t 200", or
+# "-c delivery,memory" for some cases only). The whole run takes about two
+# minutes of TCG after the build.
 #
 # The VM is QEMU's TCG: the absolute times mean nothing, the ratios
 # wspshare/native of one run do, within the spread the table shows.
