@@ -36,11 +36,13 @@
  *   bulk            64 KiB over loopback TCP
  *   delivery        one event delivery: send 1 byte, wait, enumerate,
  *                   receive; against send + epoll_wait + recv
- *   scale-descs     the libwsp delivery on a socket with 10,000 more
- *                   descriptors (dup(2)) against one with a single one
- *   scale-regs      the libwsp delivery with 10,000 other event-selected
- *                   sockets against the same with those 10,000 sockets
- *                   unregistered (registrations toggled between rounds)
+ *   scale-descs     the delivery (libwsp, and raw-ioctl) on a socket with
+ *                   10,000 more descriptors (dup(2)) against one with a
+ *                   single one
+ *   scale-regs      the delivery (libwsp, and raw-ioctl) with 10,000 other
+ *                   event-selected sockets against the same with those
+ *                   10,000 sockets unregistered (registrations toggled
+ *                   between rounds)
  *   mem-socket      kernel slab memory (/proc/slabinfo, active objects x
  *                   object size) per socket: 10,000 wspshare sockets
  *                   against 10,000 socket(2) sockets (TCP, unconnected)
@@ -150,13 +152,15 @@ static uint64_t now_ns(void)
  * A variant of a case: @op does @n operations (it fails the whole program
  * on any error, so a broken path never looks fast). @prepare, if set, runs
  * untimed before each of its rounds. A @baseline is what the others are
- * divided by.
+ * divided by: every baseline of the same @group, or of any group when
+ * either group is 0.
  */
 struct variant {
 	const char *name;
 	void (*op)(long n);
 	void (*prepare)(void);
 	int baseline;
+	int group;
 };
 
 /* -------------------------------------------------------------- sockets */
@@ -843,13 +847,18 @@ static void op_lib_delivery(long n)
 	lib_delivery(&wp, n);
 }
 
-static void op_raw_delivery(long n)
+static void raw_delivery(struct pair *p, long n)
 {
 	for (long i = 0; i < n; i++) {
-		xsend1(wp.a, 'd');
-		raw_wait_event(wp.b, wp.ev_b);
-		xrecv1(wp.b);
+		xsend1(p->a, 'd');
+		raw_wait_event(p->b, p->ev_b);
+		xrecv1(p->b);
 	}
+}
+
+static void op_raw_delivery(long n)
+{
+	raw_delivery(&wp, n);
 }
 
 static void op_epoll_delivery(long n)
@@ -891,6 +900,11 @@ static void many_close(void)
 static void op_lib_delivery_descs(long n)
 {
 	lib_delivery(&wp2, n);
+}
+
+static void op_raw_delivery_descs(long n)
+{
+	raw_delivery(&wp2, n);
 }
 
 static void setup_scale_descs(void)
@@ -1064,24 +1078,33 @@ static struct bench_case cases[] = {
 	},
 	{
 		.name = "scale-descs",
-		.what = "libwsp delivery, 10,000 more descriptors vs 1",
+		.what = "delivery, 10,000 more descriptors vs 1",
 		.variants = {
-			{ "libwsp-10000-descs", op_lib_delivery_descs },
-			{ "libwsp-1-desc", op_lib_delivery, .baseline = 1 },
+			{ "libwsp-10000-descs", op_lib_delivery_descs, .group = 1 },
+			{ "libwsp-1-desc", op_lib_delivery, .baseline = 1,
+			  .group = 1 },
+			{ "raw-10000-descs", op_raw_delivery_descs, .group = 2 },
+			{ "raw-1-desc", op_raw_delivery, .baseline = 1,
+			  .group = 2 },
 		},
-		.nvariants = 2,
+		.nvariants = 4,
 		.setup = setup_scale_descs,
 		.teardown = teardown_scale_descs,
 	},
 	{
 		.name = "scale-regs",
-		.what = "libwsp delivery, 10,000 other sockets registered vs not",
+		.what = "delivery, 10,000 other sockets registered vs not",
 		.variants = {
-			{ "libwsp-10000-regs", op_lib_delivery, prepare_registered },
+			{ "libwsp-10000-regs", op_lib_delivery, prepare_registered,
+			  .group = 1 },
 			{ "libwsp-0-regs", op_lib_delivery, prepare_unregistered,
-			  .baseline = 1 },
+			  .baseline = 1, .group = 1 },
+			{ "raw-10000-regs", op_raw_delivery, prepare_registered,
+			  .group = 2 },
+			{ "raw-0-regs", op_raw_delivery, prepare_unregistered,
+			  .baseline = 1, .group = 2 },
 		},
-		.nvariants = 2,
+		.nvariants = 4,
 		.setup = setup_scale_regs,
 		.teardown = teardown_scale_regs,
 	},
@@ -1249,7 +1272,10 @@ static void run_case(struct bench_case *c)
 		if (c->variants[s].baseline)
 			continue;
 		for (int b = 0; b < c->nvariants; b++) {
-			if (!c->variants[b].baseline)
+			int gs = c->variants[s].group;
+			int gb = c->variants[b].group;
+
+			if (!c->variants[b].baseline || (gs && gb && gs != gb))
 				continue;
 			add_result(c->name, c->variants[s].name,
 				   c->variants[b].name, "ns/op", n, c->bytes,
