@@ -52,6 +52,42 @@ WSP_HIDDEN SOCKET wsp_redeem(int af, int type, int protocol,
 			     const WSAPROTOCOL_INFOW *pi, unsigned int flags,
 			     int *lpErrno);
 
+/*
+ * What this process's libwsp made at each fd number below
+ * WSP_KIND_FDS (objects.c): an event, a window or a descriptor, recorded
+ * when WSPCreateEvent, WSPCreateWindow, WSPSocket or WSPAccept returns
+ * the fd and forgotten when the matching close call closes it. A recorded
+ * kind spares the check of the handle (one to three system calls) on the
+ * hot paths; a closed fd then fails the call's own system call with EBADF
+ * and is checked at that point. An fd closed by close(2) and reused for
+ * another file keeps the stale kind until libwsp makes something there:
+ * like a reused Windows handle value, it names the new file.
+ */
+enum wsp_kind {
+	WSP_KIND_UNKNOWN,
+	WSP_KIND_EVENT,
+	WSP_KIND_WINDOW,	/* made non-blocking by WSPCreateWindow */
+	WSP_KIND_SOCKET,
+};
+
+#define WSP_KIND_FDS		65536
+
+WSP_HIDDEN extern unsigned char wsp_kinds[WSP_KIND_FDS];
+
+static inline int wsp_kind(int fd)
+{
+	if (fd < 0 || fd >= WSP_KIND_FDS)
+		return WSP_KIND_UNKNOWN;
+	return __atomic_load_n(&wsp_kinds[fd], __ATOMIC_RELAXED);
+}
+
+static inline void wsp_set_kind(int fd, enum wsp_kind kind)
+{
+	if (fd >= 0 && fd < WSP_KIND_FDS)
+		__atomic_store_n(&wsp_kinds[fd], (unsigned char)kind,
+				 __ATOMIC_RELAXED);
+}
+
 /* A call that returns -1/errno, as -errno. */
 static inline int wsp_neg_errno(int ret)
 {

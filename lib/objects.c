@@ -19,24 +19,41 @@
 
 #include "internal.h"
 
+unsigned char wsp_kinds[WSP_KIND_FDS];
+
 /*
- * Whether @fd is an eventfd: 0, or the Winsock code (WSA_INVALID_HANDLE).
+ * Whether @e is an eventfd: 0, or the Winsock code (WSA_INVALID_HANDLE).
  * Every anonymous file shares one inode, so the link in /proc tells; with
- * no /proc mounted, any open file is taken.
+ * no /proc mounted, any open file is taken. An fd recorded as an event
+ * is taken without a system call: if it was closed, the call's own system
+ * call fails with EBADF (wsp_event_failed()).
  */
 static int wsp_check_event(WSAEVENT e)
 {
 	char path[64], link[64];
 	ssize_t n;
 
+	if (wsp_kind(e) == WSP_KIND_EVENT)
+		return 0;
 	if (e < 0 || fcntl(e, F_GETFD) < 0)
 		return WSA_INVALID_HANDLE;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", e);
 	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return 0;
-	link[n] = 0;
-	return strcmp(link, "anon_inode:[eventfd]") ? WSA_INVALID_HANDLE : 0;
+	if (n >= 0) {
+		link[n] = 0;
+		if (strcmp(link, "anon_inode:[eventfd]"))
+			return WSA_INVALID_HANDLE;
+	}
+	wsp_set_kind(e, WSP_KIND_EVENT);
+	return 0;
+}
+
+/* An event's system call failed with @err: the Winsock code. */
+static int wsp_event_failed(WSAEVENT e, int err, int *lpErrno)
+{
+	if (err == EBADF)
+		wsp_set_kind(e, WSP_KIND_UNKNOWN);
+	return wsp_fail_errno(-1, err, WSP_OP_HANDLE, 0, lpErrno);
 }
 
 /* Wait for @fd to be readable: 1, 0 on timeout, or -errno. */
@@ -79,6 +96,7 @@ WSAEVENT WSPCreateEvent(int *lpErrno)
 
 	if (fd < 0)
 		return wsp_fail_errno(-1, errno, WSP_OP_HANDLE, 0, lpErrno);
+	wsp_set_kind(fd, WSP_KIND_EVENT);
 	return fd;
 }
 
@@ -91,22 +109,24 @@ int WSPSetEvent(WSAEVENT e, int *lpErrno)
 		return wsp_fail(lpErrno, wsa);
 	/* EAGAIN: the counter is at its maximum, signalled already. */
 	if (write(e, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return wsp_fail_errno(-1, errno, WSP_OP_HANDLE, 0, lpErrno);
+		return wsp_event_failed(e, errno, lpErrno);
 	return 0;
 }
 
 int WSPResetEvent(WSAEVENT e, int *lpErrno)
 {
 	uint64_t count;
-	int wsa = wsp_check_event(e);
+	int wsa = wsp_check_event(e), ret;
 
 	if (wsa)
 		return wsp_fail(lpErrno, wsa);
 	/* Poll first: an eventfd made elsewhere may be blocking. */
-	while (wsp_wait_readable(e, 0) == 1)
+	while ((ret = wsp_wait_readable(e, 0)) == 1)
 		if (read(e, &count, sizeof(count)) < 0 && errno != EAGAIN &&
 		    errno != EINTR)
-			return wsp_fail_errno(-1, errno, WSP_OP_HANDLE, 0, lpErrno);
+			return wsp_event_failed(e, errno, lpErrno);
+	if (ret < 0)
+		return wsp_event_failed(e, -ret, lpErrno);
 	return 0;
 }
 
@@ -116,7 +136,10 @@ int WSPCloseEvent(WSAEVENT e, int *lpErrno)
 
 	if (wsa)
 		return wsp_fail(lpErrno, wsa);
-	close(e);
+	/* Forgotten first: the number is free again once closed. */
+	wsp_set_kind(e, WSP_KIND_UNKNOWN);
+	if (close(e) < 0 && errno == EBADF)
+		return wsp_fail(lpErrno, WSA_INVALID_HANDLE);
 	return 0;
 }
 
@@ -128,7 +151,7 @@ int WSPWaitForEvent(WSAEVENT e, int timeout_ms, int *lpErrno)
 		return wsp_fail(lpErrno, wsa);
 	ret = wsp_wait_readable(e, timeout_ms < 0 ? -1 : timeout_ms);
 	if (ret < 0)
-		return wsp_fail_errno(-1, -ret, WSP_OP_HANDLE, 0, lpErrno);
+		return wsp_event_failed(e, -ret, lpErrno);
 	return ret;
 }
 
