@@ -169,6 +169,7 @@ HWND WSPCreateWindow(int *lpErrno)
 	fd = ioctl(dev, WSP_IOC_WINDOW, &a);
 	if (fd < 0)
 		return wsp_fail(lpErrno, wsp_wsa_from_errno(errno));
+	wsp_set_kind(fd, WSP_KIND_WINDOW);
 	return fd;
 }
 
@@ -185,19 +186,28 @@ static int wsp_check_window(HWND w)
 
 int WSPDestroyWindow(HWND w, int *lpErrno)
 {
-	int wsa = wsp_check_window(w);
+	int wsa = wsp_kind(w) == WSP_KIND_WINDOW ? 0 : wsp_check_window(w);
 
 	if (wsa)
 		return wsp_fail(lpErrno, wsa);
-	close(w);
+	wsp_set_kind(w, WSP_KIND_UNKNOWN);
+	if (close(w) < 0 && errno == EBADF)
+		return wsp_fail(lpErrno, WSA_INVALID_HANDLE);
 	return 0;
 }
 
+/*
+ * A window WSPCreateWindow made (non-blocking) is read at once, and polled
+ * only when it is empty: one read(2) when a message waits. Another is
+ * checked with WSP_IOC_WINDOW_INFO and polled first, as it may block.
+ */
 int WSPGetMessage(HWND w, MSG *msg, int timeout_ms, int *lpErrno)
 {
 	struct wsp_message m;
 	struct timespec start, now;
-	int wsa = wsp_check_window(w), left = timeout_ms < 0 ? -1 : timeout_ms;
+	int left = timeout_ms < 0 ? -1 : timeout_ms;
+	int read_first = wsp_kind(w) == WSP_KIND_WINDOW;
+	int wsa = read_first && msg ? 0 : wsp_check_window(w);
 	int ret;
 	ssize_t n;
 
@@ -207,16 +217,28 @@ int WSPGetMessage(HWND w, MSG *msg, int timeout_ms, int *lpErrno)
 		return wsp_fail(lpErrno, WSAEFAULT);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		ret = wsp_wait_readable(w, left);
-		if (ret < 0)
-			return wsp_fail_errno(-1, -ret, WSP_OP_HANDLE, 0, lpErrno);
-		if (ret == 0)
-			return 0;
+		if (!read_first) {
+			ret = wsp_wait_readable(w, left);
+			if (ret < 0)
+				return wsp_fail_errno(-1, -ret, WSP_OP_HANDLE, 0, lpErrno);
+			if (ret == 0)
+				return 0;
+		}
 		n = read(w, &m, sizeof(m));
 		if (n == (ssize_t)sizeof(m))
 			break;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			if (errno == EBADF)
+				wsp_set_kind(w, WSP_KIND_UNKNOWN);
 			return wsp_fail_errno(-1, errno, WSP_OP_HANDLE, 0, lpErrno);
+		}
+		if (read_first) {
+			/* Empty: timeout 0 only looks; else wait as below. */
+			read_first = 0;
+			if (timeout_ms == 0)
+				return 0;
+			continue;
+		}
 		/* Another reader took it: wait again for the time left. */
 		if (timeout_ms > 0) {
 			long long ms;
