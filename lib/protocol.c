@@ -104,15 +104,21 @@ int WSPDuplicateSocket(SOCKET s, DWORD dwProcessId,
 	 * id that cannot be one is WSAEINVAL, even with a NULL record; only
 	 * then a NULL record is WSAEFAULT. Nothing is made before all three
 	 * are checked, so a refused call leaves no pending token.
+	 *
+	 * With a possible process id and a record, WSP_IOC_DUPLICATE is the
+	 * socket check: it fails with EBADF, ENOTTY or ENOTSOCK on what is
+	 * not a descriptor (WSAENOTSOCK, wsp_error()). Only a call that
+	 * will fail anyway asks WSP_IOC_SOCKET_INFO first.
 	 */
-	err = wsp_socket_info(s, &info);
-	if (err)
-		return wsp_fail_errno(s, -err, WSP_OP_DUPLICATE, 0, lpErrno);
-	/* Not a process id Linux can have (0, 0xFFFFFFFF, above INT_MAX). */
-	if (dwProcessId == 0 || dwProcessId > INT_MAX)
-		return wsp_fail(lpErrno, WSAEINVAL);
-	if (!lpProtocolInfo)
+	if (dwProcessId == 0 || dwProcessId > INT_MAX || !lpProtocolInfo) {
+		err = wsp_socket_info(s, &info);
+		if (err)
+			return wsp_fail_errno(s, -err, WSP_OP_DUPLICATE, 0, lpErrno);
+		/* Not a process id Linux can have (0, 0xFFFFFFFF, above INT_MAX). */
+		if (dwProcessId == 0 || dwProcessId > INT_MAX)
+			return wsp_fail(lpErrno, WSAEINVAL);
 		return wsp_fail(lpErrno, WSAEFAULT);
+	}
 	memset(&a, 0, sizeof(a));
 	a.pid = (int32_t)dwProcessId;
 	if (ioctl(s, WSP_IOC_DUPLICATE, &a) < 0)
