@@ -167,5 +167,6 @@ SOCKET wsp_redeem(int af, int type, int protocol, const WSAPROTOCOL_INFOW *pi,
 	fd = ioctl(dev, WSP_IOC_REDEEM, &a);
 	if (fd < 0)
 		return wsp_fail_errno(-1, errno, WSP_OP_DUPLICATE, 0, lpErrno);
+	wsp_set_kind(fd, WSP_KIND_SOCKET);
 	return fd;
 }

@@ -231,19 +231,34 @@ SOCKET WSPSocket(int af, int type, int protocol,
 	fd = ioctl(dev, WSP_IOC_SOCKET, &a);
 	if (fd < 0)
 		return wsp_fail(lpErrno, wsp_wsa_from_errno(errno));
+	wsp_set_kind(fd, WSP_KIND_SOCKET);
 	return fd;
 }
 
+/*
+ * A descriptor libwsp made (wsp_kinds[]) is closed without a check when
+ * this process has no M-3 note at all; a closed one fails close() with
+ * EBADF. Anything else is checked with WSP_IOC_SOCKET_INFO first, which
+ * also gives the socket id for the note.
+ */
 int WSPCloseSocket(SOCKET s, int *lpErrno)
 {
 	struct wsp_socket_info info;
 	struct stat st;
-	int noted;
+	int noted = 0;
 
-	/* Only a descriptor: never close another kind of file. */
-	if (wsp_socket_info(s, &info))
-		return wsp_fail(lpErrno, WSAENOTSOCK);
-	noted = wsp_was_shut_down(info.socket_id) && !fstat(s, &st);
+	if (wsp_kind(s) != WSP_KIND_SOCKET ||
+	    __atomic_load_n(&wsp_shut_count, __ATOMIC_RELAXED)) {
+		/* Only a descriptor: never close another kind of file. */
+		if (wsp_socket_info(s, &info)) {
+			if (wsp_kind(s) == WSP_KIND_SOCKET)
+				wsp_set_kind(s, WSP_KIND_UNKNOWN);
+			return wsp_fail(lpErrno, WSAENOTSOCK);
+		}
+		noted = wsp_was_shut_down(info.socket_id) && !fstat(s, &st);
+	}
+	/* Forgotten first: the number is free again once closed. */
+	wsp_set_kind(s, WSP_KIND_UNKNOWN);
 	/* Linux closes the fd even when close() reports an error. */
 	if (close(s) < 0 && errno == EBADF)
 		return wsp_fail(lpErrno, WSAENOTSOCK);
@@ -375,6 +390,7 @@ SOCKET WSPAccept(SOCKET s, struct sockaddr *addr, int *addrlen,
 	fd = accept4(s, (struct sockaddr *)&peer, &len, flags);
 	if (fd < 0)
 		return wsp_fail_errno(s, errno, WSP_OP_ACCEPT, 0, lpErrno);
+	wsp_set_kind(fd, WSP_KIND_SOCKET);
 	wsp_adopt_registration(fd);
 	if (addr)
 		wsp_addr_out(&peer, len, addr, addrlen);
