@@ -264,6 +264,12 @@ static struct wsp_target *wsp_target_get(struct pid *pid)
 	lockdep_assert_held(&wsp_token_lock);
 	t = xa_load(&wsp_targets, index);
 	if (t) {
+		/*
+		 * Another process had this number: it exited (its number was
+		 * freed) and the reaper has not dropped its target yet.
+		 */
+		if (t->pid != pid)
+			return ERR_PTR(-EAGAIN);
 		if (t->idle) {
 			t->idle = false;
 			wsp_idle_targets--;
@@ -272,10 +278,10 @@ static struct wsp_target *wsp_target_get(struct pid *pid)
 	}
 	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	if (xa_err(xa_store(&wsp_targets, index, t, GFP_KERNEL_ACCOUNT))) {
 		kfree(t);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	t->pid = get_pid(pid);
 	t->index = index;
@@ -460,7 +466,7 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 	struct wsp_target *t;
 	struct wsp_token *tok;
 	struct pid *target;
-	int err;
+	int err, retries = 0;
 
 	target = wsp_token_target(pid, &err);
 	if (!target)
@@ -480,6 +486,7 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 	 */
 	tok->secret = get_random_u64();
 
+retry:
 	mutex_lock(&wsp_token_lock);
 	err = wsp_token_charge(ws, tok->owner);
 	if (err)
@@ -489,9 +496,9 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 	if (err)
 		goto uncharge;
 	t = wsp_target_get(target);
-	if (!t) {
+	if (IS_ERR(t)) {
 		xa_erase(&wsp_tokens, tok->id);
-		err = -ENOMEM;
+		err = PTR_ERR(t);
 		goto uncharge;
 	}
 	tok->target = t;
@@ -517,6 +524,11 @@ uncharge:
 	wsp_user_set(tok->owner, wsp_user_count(tok->owner) - 1);
 unlock:
 	mutex_unlock(&wsp_token_lock);
+	/* A stale target of a recycled pid number: let the reaper drop it. */
+	if (err == -EAGAIN && retries++ < 3) {
+		flush_work(&wsp_token_reaper);
+		goto retry;
+	}
 free:
 	kfree(tok);
 	put_pid(target);
