@@ -91,7 +91,9 @@
  *   spinlock below: f_lock is taken with softirqs enabled elsewhere.
  * - wsp_notify.lock, a spinlock taken with _bh everywhere (callbacks run
  *   in softirq context, and in process context from release_sock()). It
- *   protects every field of struct wsp_notify. Signalling the eventfd and
+ *   protects every field of struct wsp_notify (@send_blocked is written
+ *   under it and also read before it by sk_write_space, which transmitted
+ *   datagrams call per packet: see wsp_write_space_wanted()). Signalling the eventfd and
  *   posting to the window happen under it, so once a replacement has
  *   returned, the replaced target is never signalled again.
  * - the eventfd's and the window's own locks, innermost. Under the
@@ -291,12 +293,12 @@ static void wsp_check_connect_locked(struct wsp_notify *n, struct sock *sk)
 	if (state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT) {
 		n->connect_pending = false;
 		n->connected = true;
-		n->send_blocked = false;
+		WRITE_ONCE(n->send_blocked, false);
 		wsp_event_locked(n, WSP_FD_CONNECT_BIT, 0);
 		wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
 	} else if (state == TCP_CLOSE) {
 		n->connect_pending = false;
-		n->send_blocked = false;
+		WRITE_ONCE(n->send_blocked, false);
 		err = READ_ONCE(sk->sk_err) ?: ECONNREFUSED;
 		wsp_event_locked(n, WSP_FD_CONNECT_BIT, err);
 	}
@@ -344,7 +346,7 @@ static void wsp_on_writable_locked(struct wsp_notify *n, struct sock *sk)
 	if (n->connect_pending)
 		return;
 	if (n->send_blocked && wsp_writable(sk)) {
-		n->send_blocked = false;
+		WRITE_ONCE(n->send_blocked, false);
 		wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
 	}
 }
@@ -436,6 +438,23 @@ void wsp_notify_unhook(struct sock *sk)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
+/*
+ * Whether sk_write_space has anything to do: only after a send that
+ * would have blocked. A datagram socket calls it for every packet it
+ * transmits, so the flag is read before the notification lock is taken.
+ * A send that sets @send_blocked re-checks writability itself, under the
+ * lock, after setting it (wsp_notify_send_blocked()); with a full barrier
+ * on each side (there, after the store; here, after the space was
+ * returned, before the load), either this callback sees the flag, or
+ * that send sees the space: a FD_WRITE is never lost.
+ */
+static bool wsp_write_space_wanted(struct wsp_notify *n)
+{
+	/* Pairs with the one in wsp_notify_send_blocked(). */
+	smp_mb();
+	return READ_ONCE(n->send_blocked);
+}
+
 static void wsp_callback(struct sock *sk, enum wsp_cb cb,
 			 void (*handler)(struct wsp_notify *n, struct sock *sk))
 {
@@ -447,9 +466,12 @@ static void wsp_callback(struct sock *sk, enum wsp_cb cb,
 	ws = wsp_owner_locked(sk);
 	if (ws) {
 		chain = ws->notify.orig[cb];
-		spin_lock_bh(&ws->notify.lock);
-		handler(&ws->notify, sk);
-		spin_unlock_bh(&ws->notify.lock);
+		if (cb != WSP_CB_WRITE_SPACE ||
+		    wsp_write_space_wanted(&ws->notify)) {
+			spin_lock_bh(&ws->notify.lock);
+			handler(&ws->notify, sk);
+			spin_unlock_bh(&ws->notify.lock);
+		}
 	} else {
 		chain = wsp_default_cb(sk, cb);
 		/*
@@ -1011,8 +1033,13 @@ void wsp_notify_send_blocked(struct wsp_sock *ws)
 
 	spin_lock_bh(&n->lock);
 	n->held &= ~WSP_FD_WRITE;
-	n->send_blocked = true;
-	/* Space may have returned before the flag was set. */
+	WRITE_ONCE(n->send_blocked, true);
+	/*
+	 * Space may have returned before the flag was set; a write-space
+	 * callback that reads the flag unlocked pairs with this barrier
+	 * (wsp_write_space_wanted()).
+	 */
+	smp_mb();
 	wsp_on_writable_locked(n, ws->sock->sk);
 	spin_unlock_bh(&n->lock);
 }

@@ -249,6 +249,12 @@ void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking)
 
 	if (!file)
 		return;
+	/*
+	 * Already so (every registration after the first): nothing to
+	 * write. A concurrent fcntl(F_SETFL) is ordered after this call.
+	 */
+	if (!!(READ_ONCE(file->f_flags) & O_NONBLOCK) == nonblocking)
+		return;
 	spin_lock(&file->f_lock);
 	if (nonblocking)
 		file->f_flags |= O_NONBLOCK;

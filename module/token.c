@@ -26,6 +26,14 @@
  * reaper then drops that target's tokens: no work per token in the exit
  * path, no walk over other processes' tokens.
  *
+ * A target whose last token ends stays hooked, idle, so that a process
+ * that keeps receiving duplications (or duplicates into itself) is hooked
+ * once, not on every round trip. At most %WSP_MAX_IDLE_TARGETS are idle
+ * at once; beyond that a target is unhooked and freed when its last token
+ * ends. An idle target holds no token, socket or module reference; its
+ * process's exit reaps it as any other, and module exit unhooks the idle
+ * ones left (no callback into the module survives it).
+ *
  * Locking: wsp_token_lock (a mutex) protects the token and target tables,
  * the per-user counts, every target's token list and every socket's
  * pending_duplicates count. It is never held while a socket is released
@@ -68,6 +76,9 @@ enum {
 	WSP_TARGET_QUEUED,	/* on wsp_dead_targets, or being reaped */
 };
 
+/* Targets kept hooked without tokens, all processes together. */
+#define WSP_MAX_IDLE_TARGETS	64
+
 /**
  * struct wsp_target - a process that pending duplications target
  * @pid: the process (thread group); the target holds a reference
@@ -78,6 +89,7 @@ enum {
  * @flags: WSP_TARGET_QUEUED
  * @unhooked: @exit_wait is off the queue and the target out of the table;
  *	whoever takes it off wsp_dead_targets frees it
+ * @idle: no token left; counted in wsp_idle_targets
  */
 struct wsp_target {
 	struct pid *pid;
@@ -87,6 +99,7 @@ struct wsp_target {
 	struct llist_node dead_node;
 	unsigned long flags;
 	bool unhooked;
+	bool idle;
 };
 
 /**
@@ -96,7 +109,7 @@ struct wsp_target {
  * @target: the process that may redeem
  * @owner: the user it is charged to (the creator's real uid)
  * @secret: random; must match on redemption
- * @id: the token's index in wsp_tokens
+ * @id: the token's index in wsp_tokens; its id is @id + 1 (0 names none)
  * @redeeming: a redemption is installing the file; others must not
  * @target_node: on @target's list
  * @reap_node: on a private list while being freed
@@ -114,10 +127,15 @@ struct wsp_token {
 };
 
 static DEFINE_MUTEX(wsp_token_lock);
-static DEFINE_XARRAY_ALLOC1(wsp_tokens);
+/*
+ * Indexed from 0 (ids from 1): a lone token sits in the array's head and
+ * needs no node, so a duplicate-redeem round trip allocates none.
+ */
+static DEFINE_XARRAY_ALLOC(wsp_tokens);
 static DEFINE_XARRAY(wsp_targets);
 static DEFINE_XARRAY(wsp_user_pending);	/* uid -> xa_mk_value(count) */
 static unsigned int wsp_pending_total;
+static unsigned int wsp_idle_targets;
 
 static LLIST_HEAD(wsp_dead_targets);
 static void wsp_token_reap(struct work_struct *work);
@@ -207,6 +225,10 @@ static void wsp_target_free(struct wsp_target *t)
 static void wsp_target_unhook(struct wsp_target *t)
 {
 	lockdep_assert_held(&wsp_token_lock);
+	if (t->idle) {
+		t->idle = false;
+		wsp_idle_targets--;
+	}
 	remove_wait_queue(&t->pid->wait_pidfd, &t->exit_wait);
 	xa_erase(&wsp_targets, t->index);
 	/* No callback runs now: the bit is stable. */
@@ -216,25 +238,51 @@ static void wsp_target_unhook(struct wsp_target *t)
 		wsp_target_free(t);
 }
 
+/* A target's last token ended: keep it hooked, idle, if there is room. */
+static void wsp_target_put_idle(struct wsp_target *t)
+{
+	lockdep_assert_held(&wsp_token_lock);
+	if (wsp_idle_targets >= WSP_MAX_IDLE_TARGETS) {
+		wsp_target_unhook(t);
+		return;
+	}
+	t->idle = true;
+	wsp_idle_targets++;
+}
+
 /*
- * The target of a new token for @pid: the existing one, or @fresh (which
- * the caller allocated) hooked on the pid's wait queue. NULL if @fresh was
- * not used.
+ * The target of a new token for @pid: the existing one, or a new one
+ * hooked on the pid's wait queue. Looked up first, so that a process
+ * that already has pending tokens costs no allocation. NULL without
+ * memory.
  */
-static struct wsp_target *wsp_target_get(struct pid *pid,
-					 struct wsp_target **fresh)
+static struct wsp_target *wsp_target_get(struct pid *pid)
 {
 	unsigned long index = pid_nr(pid);
 	struct wsp_target *t;
 
 	lockdep_assert_held(&wsp_token_lock);
 	t = xa_load(&wsp_targets, index);
-	if (t)
+	if (t) {
+		/*
+		 * Another process had this number: it exited (its number was
+		 * freed) and the reaper has not dropped its target yet.
+		 */
+		if (t->pid != pid)
+			return ERR_PTR(-EAGAIN);
+		if (t->idle) {
+			t->idle = false;
+			wsp_idle_targets--;
+		}
 		return t;
-	t = *fresh;
-	if (xa_err(xa_store(&wsp_targets, index, t, GFP_KERNEL_ACCOUNT)))
-		return NULL;
-	*fresh = NULL;
+	}
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	if (xa_err(xa_store(&wsp_targets, index, t, GFP_KERNEL_ACCOUNT))) {
+		kfree(t);
+		return ERR_PTR(-ENOMEM);
+	}
 	t->pid = get_pid(pid);
 	t->index = index;
 	INIT_LIST_HEAD(&t->tokens);
@@ -279,7 +327,7 @@ static void wsp_token_unlink(struct wsp_token *tok)
 	wsp_user_set(tok->owner, wsp_user_count(tok->owner) - 1);
 	wsp_stat_dec(WSP_STAT_PENDING_DUPLICATES);
 	if (list_empty(&t->tokens) && !test_bit(WSP_TARGET_QUEUED, &t->flags))
-		wsp_target_unhook(t);
+		wsp_target_put_idle(t);
 }
 
 /* Free an unlinked token and drop its references. */
@@ -415,10 +463,10 @@ put:
 int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 		     struct wsp_protocol_info *info)
 {
-	struct wsp_target *fresh, *t;
+	struct wsp_target *t;
 	struct wsp_token *tok;
 	struct pid *target;
-	int err;
+	int err, retries = 0;
 
 	target = wsp_token_target(pid, &err);
 	if (!target)
@@ -426,26 +474,31 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 
 	err = -ENOMEM;
 	tok = kzalloc(sizeof(*tok), GFP_KERNEL_ACCOUNT);
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-	if (!tok || !fresh)
+	if (!tok)
 		goto free;
 	tok->ws = ws;
 	tok->file = ws->sock->file;
 	tok->owner = current_uid();
-	get_random_bytes(&tok->secret, sizeof(tok->secret));
+	/*
+	 * From the per-CPU batch of the crng: as unpredictable as
+	 * get_random_bytes() for a 64-bit secret, without a ChaCha block
+	 * per token.
+	 */
+	tok->secret = get_random_u64();
 
+retry:
 	mutex_lock(&wsp_token_lock);
 	err = wsp_token_charge(ws, tok->owner);
 	if (err)
 		goto unlock;
-	err = xa_alloc(&wsp_tokens, &tok->id, tok, xa_limit_32b,
+	err = xa_alloc(&wsp_tokens, &tok->id, tok, XA_LIMIT(0, U32_MAX - 1),
 		       GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto uncharge;
-	t = wsp_target_get(target, &fresh);
-	if (!t) {
+	t = wsp_target_get(target);
+	if (IS_ERR(t)) {
 		xa_erase(&wsp_tokens, tok->id);
-		err = -ENOMEM;
+		err = PTR_ERR(t);
 		goto uncharge;
 	}
 	tok->target = t;
@@ -460,11 +513,10 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 	info->family = ws->sock->sk->sk_family;
 	info->type = ws->sock->sk->sk_type;
 	info->protocol = ws->sock->sk->sk_protocol;
-	info->token_id = tok->id;
+	info->token_id = (u64)tok->id + 1;
 	info->token_secret = tok->secret;
 	mutex_unlock(&wsp_token_lock);
 
-	kfree(fresh);
 	put_pid(target);
 	return 0;
 
@@ -472,8 +524,12 @@ uncharge:
 	wsp_user_set(tok->owner, wsp_user_count(tok->owner) - 1);
 unlock:
 	mutex_unlock(&wsp_token_lock);
+	/* A stale target of a recycled pid number: let the reaper drop it. */
+	if (err == -EAGAIN && retries++ < 3) {
+		flush_work(&wsp_token_reaper);
+		goto retry;
+	}
 free:
-	kfree(fresh);
 	kfree(tok);
 	put_pid(target);
 	return err;
@@ -503,11 +559,11 @@ int wsp_token_redeem(const struct wsp_protocol_info *info, u32 wsp_flags)
 
 	if (info->__reserved)
 		return -EINVAL;
-	if (info->token_id > U32_MAX)
+	if (!info->token_id || info->token_id > U32_MAX)
 		return -ENOENT;
 
 	mutex_lock(&wsp_token_lock);
-	tok = xa_load(&wsp_tokens, info->token_id);
+	tok = xa_load(&wsp_tokens, info->token_id - 1);
 	if (!tok || tok->redeeming || tok->secret != info->token_secret) {
 		fd = -ENOENT;
 		goto unlock;
@@ -560,8 +616,10 @@ void wsp_token_cancel(const struct wsp_protocol_info *info)
 {
 	struct wsp_token *tok;
 
+	if (!info->token_id || info->token_id > U32_MAX)
+		return;
 	mutex_lock(&wsp_token_lock);
-	tok = xa_load(&wsp_tokens, info->token_id);
+	tok = xa_load(&wsp_tokens, info->token_id - 1);
 	if (tok && (tok->redeeming || tok->secret != info->token_secret))
 		tok = NULL;
 	if (tok)
@@ -575,14 +633,21 @@ void wsp_token_cancel(const struct wsp_protocol_info *info)
 /**
  * wsp_token_exit() - wait for the reaper before the module goes
  *
- * Every token pins the module, so none is left at exit; the reaper may
- * still be returning from freeing the last one, and an unhooked target may
- * still be queued.
+ * Every token pins the module, so none is left at exit; idle targets are
+ * unhooked here; the reaper may still be returning from freeing the last
+ * token, and an unhooked target may still be queued.
  *
  * Context: module exit.
  */
 void wsp_token_exit(void)
 {
+	struct wsp_target *t;
+	unsigned long index;
+
+	mutex_lock(&wsp_token_lock);
+	xa_for_each(&wsp_targets, index, t)
+		wsp_target_unhook(t);
+	mutex_unlock(&wsp_token_lock);
 	flush_work(&wsp_token_reaper);
 	wsp_token_reap(NULL);
 	WARN_ON(!xa_empty(&wsp_tokens));
