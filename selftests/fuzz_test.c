@@ -855,6 +855,22 @@ static void watchdog(bool on)
 }
 
 /* ioctl, timed: the result or -errno; a call over HANG_MS is a hang. */
+/*
+ * Account one call that started at @t0: the call count, the longest call
+ * and, past HANG_MS, a hang. Returns how long it took (ms).
+ */
+static long call_took(struct fuzzer *z, long t0)
+{
+	long dt = now_ms() - t0;
+
+	z->st->calls++;
+	if (dt > z->st->max_call_ms)
+		z->st->max_call_ms = dt;
+	if (dt > HANG_MS)
+		z->st->hangs++;
+	return dt;
+}
+
 static long timed_ioctl(struct fuzzer *z, int fd, unsigned long cmd,
 			unsigned long arg, const char *what)
 {
@@ -863,15 +879,10 @@ static long timed_ioctl(struct fuzzer *z, int fd, unsigned long cmd,
 	ret = ioctl(fd, cmd, arg);
 	if (ret < 0)
 		ret = -errno;
-	dt = now_ms() - t0;
-	z->st->calls++;
-	if (dt > z->st->max_call_ms)
-		z->st->max_call_ms = dt;
-	if (dt > HANG_MS) {
-		z->st->hangs++;
+	dt = call_took(z, t0);
+	if (dt > HANG_MS)
 		violation(z, "iteration %ld: %s took %ld ms (cmd %#lx)",
 			  z->iter, what, dt, cmd);
-	}
 	if (ret >= 0)
 		z->st->successes++;
 	else
@@ -1188,15 +1199,10 @@ static void fuzz_syscall(struct fuzzer *z, uint64_t *r)
 	}
 	if (ret < 0)
 		ret = -errno;
-	dt = now_ms() - t0;
-	z->st->calls++;
-	if (dt > z->st->max_call_ms)
-		z->st->max_call_ms = dt;
-	if (dt > HANG_MS) {
-		z->st->hangs++;
+	dt = call_took(z, t0);
+	if (dt > HANG_MS)
 		violation(z, "iteration %ld: %s on %s took %ld ms", z->iter,
 			  sysop_names[op], kind_names[kind], dt);
-	}
 	if (ret < 0) {
 		note_errno(z->st, -ret);
 		if (ret < -4095)

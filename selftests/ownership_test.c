@@ -92,6 +92,24 @@ static int private_net(const char **why)
 }
 
 /* Write @text to the sysctl file @path: 0, or -errno. */
+/*
+ * What every test here needs: root, the module file to load it again, the
+ * device (@dev), and a network namespace of its own with request
+ * migration (@why and @err say what failed).
+ */
+#define MIGRATION_PREAMBLE(dev, why, err) do {				\
+	if (geteuid())							\
+		SKIP(return, "needs root (unshare, sysctl, delete_module)"); \
+	if (access(WSP_MODULE_FILE, R_OK))				\
+		SKIP(return, "%s: %s: cannot load the module again",	\
+		     WSP_MODULE_FILE, strerror(errno));			\
+	WSP_SETUP_DEVICE(dev);						\
+	(err) = private_net(&(why));					\
+	if ((err) == -ENOENT)						\
+		SKIP(return, "%s: no request migration", (why));	\
+	ASSERT_EQ(0, (err)) TH_LOG("%s: %s", (why), strerror(-(err)));	\
+} while (0)
+
 static int write_sysctl(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -229,16 +247,7 @@ static void migrate_then_unload(struct __test_metadata *_metadata,
 	struct pollfd pfd[2];
 	char byte;
 
-	if (geteuid())
-		SKIP(return, "needs root (unshare, sysctl, delete_module)");
-	if (access(WSP_MODULE_FILE, R_OK))
-		SKIP(return, "%s: %s: cannot load the module again",
-		     WSP_MODULE_FILE, strerror(errno));
-	WSP_SETUP_DEVICE(dev);
-	err = private_net(&why);
-	if (err == -ENOENT)
-		SKIP(return, "%s: no request migration", why);
-	ASSERT_EQ(0, err) TH_LOG("%s: %s", why, strerror(-err));
+	MIGRATION_PREAMBLE(dev, why, err);
 
 	wsp_loopback(&addr, AF_INET, 0);
 	wl = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, 0);
@@ -321,16 +330,7 @@ TEST(fast_open_child_migrated_at_close_works_after_unload)
 	uint16_t sport;
 	char buf[16];
 
-	if (geteuid())
-		SKIP(return, "needs root (unshare, sysctl, delete_module)");
-	if (access(WSP_MODULE_FILE, R_OK))
-		SKIP(return, "%s: %s: cannot load the module again",
-		     WSP_MODULE_FILE, strerror(errno));
-	WSP_SETUP_DEVICE(dev);
-	err = private_net(&why);
-	if (err == -ENOENT)
-		SKIP(return, "%s: no request migration", why);
-	ASSERT_EQ(0, err) TH_LOG("%s: %s", why, strerror(-err));
+	MIGRATION_PREAMBLE(dev, why, err);
 	ASSERT_EQ(0, write_sysctl(FASTOPEN_PATH, FASTOPEN_SERVER));
 	ASSERT_EQ(0, route_peer_net());
 	raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
