@@ -3,11 +3,12 @@
 # wspshare: the user-facing targets. The module itself is built by Kbuild
 # (./Kbuild and module/Kbuild); this file only calls it.
 #
-#   make                  the module against KDIR, libwsp, the tests, the
-#                         examples and the demo
+#   make                  the module against KDIR, libwsp, wspstat, the
+#                         tests, the examples and the demo
 #   make lib              libwsp.so and libwsp.a into build/lib
-#   make install          libwsp's headers, libraries and wsp.pc
-#                         (PREFIX=/usr/local, DESTDIR=); make uninstall
+#   make install          libwsp's headers, libraries and wsp.pc, and
+#                         wspstat (PREFIX=/usr/local, DESTDIR=); make
+#                         uninstall
 #   make oot              install into build/stage and build a program
 #                         against it with pkg-config, as a user would
 #   make check            everything, tested in a VM on Debian's 6.1 and 6.12
@@ -53,13 +54,17 @@ sparse:
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 
-programs: lib selftests demo-program examples oot
+programs: lib tools selftests demo-program examples oot
 
 lib:
 	$(MAKE) -C lib OUTPUT=$(BUILD)/lib
 
 install uninstall:
 	$(MAKE) -C lib OUTPUT=$(BUILD)/lib PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) $@
+	$(MAKE) -C tools OUTPUT=$(BUILD)/tools PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) $@
+
+tools:
+	$(MAKE) -C tools OUTPUT=$(BUILD)/tools
 
 examples: lib
 	$(MAKE) -C examples OUTPUT=$(BUILD)/examples
@@ -123,5 +128,5 @@ clean:
 		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf $(BUILD)
 
-.PHONY: all module sparse modules_install programs selftests demo-program \
+.PHONY: all module sparse modules_install programs tools selftests demo-program \
 	style check check-debug demo clean lib install uninstall examples oot
