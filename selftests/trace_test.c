@@ -495,4 +495,40 @@ TEST_F(trace, duplicate_dropped_when_target_exits)
 	close(fd);
 }
 
+/* Each event's format file lists the fields Documentation names. */
+TEST_F(trace, formats_list_the_documented_fields)
+{
+	static const char *const events[][9] = {
+		{ "wsp_registration", "id", "pid", "descriptor", "mode", "mask",
+		  "prev_pid", "prev_mode", "prev_mask" },
+		{ "wsp_event_recorded", "id", "bit", "err" },
+		{ "wsp_event_delivered", "id", "events", "how", "pid",
+		  "target" },
+		{ "wsp_message_dropped", "id", "bit", "pid", "hwnd" },
+		{ "wsp_duplicate", "id", "action", "target", "source" },
+	};
+	char path[256], want[64], buf[8192];
+	unsigned int e, f;
+	ssize_t n;
+	int fd;
+
+	for (e = 0; e < sizeof(events) / sizeof(events[0]); e++) {
+		snprintf(path, sizeof(path), EVENTS "/%s/format", events[e][0]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd) TH_LOG("%s", path);
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		ASSERT_LT(0, n);
+		buf[n] = '\0';
+		EXPECT_NE(NULL, strstr(buf, "print fmt:")) TH_LOG("%s", buf);
+		for (f = 1; f < 9 && events[e][f]; f++) {
+			snprintf(want, sizeof(want), " %s;\toffset:",
+				 events[e][f]);
+			EXPECT_NE(NULL, strstr(buf, want))
+				TH_LOG("%s: no field %s", events[e][0],
+				       events[e][f]);
+		}
+	}
+}
+
 TEST_HARNESS_MAIN
