@@ -39,7 +39,7 @@
 			 { WSP_REG_EVENT, "event" },			\
 			 { WSP_REG_ASYNC, "async" })
 
-/**
+/*
  * wsp_registration - a registration was made, replaced or cancelled
  * (event-select, async-select, or inherited at accept: descriptor
  * %WSP_DESCRIPTOR_UNKNOWN); "prev_*" describe the one it replaced
