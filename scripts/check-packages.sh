@@ -126,7 +126,7 @@ for s in 6.1 6.12; do
 	step="$kver: DKMS"
 	note "$kver: dkms autoinstall -k $kver"
 	dkms autoinstall -k "$kver" >"$logs/dkms-$kver.log" 2>&1
-	status=$(dkms status -m wspshare -v "$version" -k "$kver" 2>&1)
+	status=$(dkms status -m wspshare -v "$version" -k "$kver" 2>>"$logs/dkms-$kver.log")
 	echo "    $status"
 	# "wspshare/1.1.0, 6.1.0-57-amd64, x86_64: installed"
 	arch=$(sed -n "s|^wspshare/$version, $kver, \([^:]*\): installed\$|\1|p" <<<"$status")
@@ -159,7 +159,9 @@ for s in 6.1 6.12; do
 		fail_step "$step" "built for '${vermagic%% *}', version '$modversion' (want $kver, $major_minor)"
 		continue
 	fi
-	pass_step "$step" "${installed#/lib/modules/"$kver"/}, version $modversion, ${signer:+signed by \"$signer\"}${signer:-unsigned}"
+	signed=unsigned
+	[ -z "$signer" ] || signed="signed by $signer"
+	pass_step "$step" "${installed#/lib/modules/"$kver"/}, version $modversion, $signed"
 
 	[ $progs_ok = 1 ] || continue
 	out=$WSP_BUILD/vm/$kver-packages
