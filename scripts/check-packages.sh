@@ -166,6 +166,7 @@ for s in 6.1 6.12; do
 	[ $progs_ok = 1 ] || continue
 	out=$WSP_BUILD/vm/$kver-packages
 	note "$kver: device_test and socket_test in the VM, on DKMS's module"
+	# shellcheck disable=SC2046 # run-last: one program a line
 	"$WSP_TOP/scripts/vm-run.sh" -k "$kver" -m "$ko" -o "$out" \
 		"$WSP_BUILD/selftests/device_test" "$WSP_BUILD/selftests/socket_test" \
 		$(cat "$WSP_BUILD/selftests/run-last")
