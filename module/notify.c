@@ -123,6 +123,7 @@
 #include <linux/fs.h>
 #include <linux/net.h>
 #include <linux/pid.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/skbuff.h>
 #include <linux/uio.h>
@@ -652,6 +653,20 @@ static void wsp_reg_take_locked(struct wsp_notify *n,
 	n->descriptor = 0;
 }
 
+/*
+ * The registering process for a new registration: the one taken out in
+ * @old if it is the caller (a switch of the mask), else a new reference.
+ */
+static struct pid *wsp_reg_pid(struct wsp_reg_refs *old)
+{
+	struct pid *pid = task_tgid(current);
+
+	if (old->pid != pid)
+		return get_pid(pid);
+	old->pid = NULL;
+	return pid;
+}
+
 /* Put the listener's own callbacks back, keeping its owner. */
 static void wsp_restore_locked(struct wsp_notify *n, struct sock *sk)
 {
@@ -786,27 +801,40 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 	struct eventfd_ctx *efd = NULL;
 	struct file *efile = NULL;
 	struct wsp_reg_refs old;
+	struct fd f = {};
 	u32 signal;
+	int err = 0;
 
 	if (mask & ~WSP_FD_ALL_EVENTS)
 		return -EINVAL;
 	if (mask) {
-		efile = fget(eventfd);
-		if (!efile)
+		f = fdget(eventfd);
+		if (!fd_file(f))
 			return -EBADF;
-		efd = eventfd_ctx_fileget(efile);
-		if (IS_ERR(efd)) {
-			fput(efile);
-			return PTR_ERR(efd);
-		}
 	}
 
 	mutex_lock(&n->change_lock);
+	/*
+	 * The same eventfd again (a switch of the mask): the registration
+	 * keeps its references, and none is taken or put.
+	 */
+	if (mask && fd_file(f) != n->efile) {
+		efd = eventfd_ctx_fileget(fd_file(f));
+		if (IS_ERR(efd)) {
+			err = PTR_ERR(efd);
+			goto out;
+		}
+		efile = get_file(fd_file(f));
+	}
 	wsp_sock_set_nonblocking(ws, true);
 	spin_lock_bh(&n->lock);
 	wsp_reg_take_locked(n, &old);
 	n->held = 0;
 	if (mask) {
+		if (!efile) {
+			swap(efile, old.efile);
+			swap(efd, old.efd);
+		}
 		n->kind = WSP_REG_EVENT;
 		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
 		n->mask = mask;
@@ -814,8 +842,9 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 		n->efd = efd;
 		n->efd_number = eventfd;
 		n->descriptor = descriptor;
-		n->pid = get_pid(task_tgid(current));
+		/* Before wsp_reg_pid() may move the previous pid out of @old. */
 		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
+		n->pid = wsp_reg_pid(&old);
 		signal = n->recorded & mask;
 		if (signal) {
 			n->held = signal;
@@ -827,10 +856,13 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
 	}
 	spin_unlock_bh(&n->lock);
+out:
 	mutex_unlock(&n->change_lock);
+	fdput(f);
 
-	wsp_reg_refs_put(&old);
-	return 0;
+	if (!err)
+		wsp_reg_refs_put(&old);
+	return err;
 }
 
 /**
@@ -878,8 +910,9 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 		n->hwnd = (u32)window;
 		n->message = message;
 		n->descriptor = descriptor;
-		n->pid = get_pid(task_tgid(current));
+		/* Before wsp_reg_pid() may move the previous pid out of @old. */
 		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
+		n->pid = wsp_reg_pid(&old);
 
 		wsp_on_readable_locked(n, sk);
 		if (n->connected && wsp_writable(sk))
@@ -900,7 +933,10 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 
 /*
  * Reset an eventfd (read its counter to zero) without waiting: under
- * wsp_notify.lock, so that it is one step with reading the record.
+ * wsp_notify.lock, so that it is one step with reading the record. Its
+ * poll (a read of the counter, no lock) says whether there is anything
+ * to read, so that a reset costs one read, and none for an eventfd
+ * already at zero.
  */
 static void wsp_eventfd_reset(struct file *file)
 {
@@ -911,7 +947,7 @@ static void wsp_eventfd_reset(struct file *file)
 	int i;
 
 	/* A semaphore-mode eventfd gives one per read: bounded drain. */
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < 64 && (vfs_poll(file, NULL) & EPOLLIN); i++) {
 		kv.iov_base = &count;
 		kv.iov_len = sizeof(count);
 		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, sizeof(count));
@@ -920,6 +956,23 @@ static void wsp_eventfd_reset(struct file *file)
 		if (file->f_op->read_iter(&kiocb, &iter) <= 0)
 			break;
 	}
+}
+
+/*
+ * Whether @file is an eventfd: the registration's own (no reference
+ * needed to tell), or one eventfd_ctx_fileget() accepts.
+ */
+static int wsp_check_eventfd(struct wsp_notify *n, struct file *file)
+{
+	struct eventfd_ctx *ctx;
+
+	if (file == READ_ONCE(n->efile))
+		return 0;
+	ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	eventfd_ctx_put(ctx);
+	return 0;
 }
 
 /**
@@ -942,14 +995,19 @@ int wsp_notify_enum(struct wsp_sock *ws, int eventfd, u32 *events,
 		    s32 *errors)
 {
 	struct wsp_notify *n = &ws->notify;
-	struct file *file = NULL;
 	unsigned long out = 0;
-	int bit;
+	struct fd f = {};
+	int bit, err;
 
 	if (eventfd != -1) {
-		file = eventfd_fget(eventfd);
-		if (IS_ERR(file))
-			return PTR_ERR(file);
+		f = fdget(eventfd);
+		if (!fd_file(f))
+			return -EBADF;
+		err = wsp_check_eventfd(n, fd_file(f));
+		if (err) {
+			fdput(f);
+			return err;
+		}
 	}
 
 	spin_lock_bh(&n->lock);
@@ -959,12 +1017,11 @@ int wsp_notify_enum(struct wsp_sock *ws, int eventfd, u32 *events,
 		for_each_set_bit(bit, &out, WSP_FD_MAX_EVENTS)
 			errors[bit] = n->errors[bit];
 	}
-	if (file)
-		wsp_eventfd_reset(file);
+	if (fd_file(f))
+		wsp_eventfd_reset(fd_file(f));
 	spin_unlock_bh(&n->lock);
 
-	if (file)
-		fput(file);
+	fdput(f);
 	*events = out;
 	return 0;
 }

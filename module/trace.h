@@ -62,7 +62,10 @@ TRACE_EVENT(wsp_registration,
 	),
 	TP_fast_assign(
 		__entry->id = ws->id;
-		/* A cancellation leaves no registrant: the canceller. */
+		/*
+		 * No registrant yet (traced before it is set) or none at all
+		 * (a cancellation): the caller, who registers or cancels.
+		 */
 		__entry->pid = ws->notify.pid ? pid_nr(ws->notify.pid) :
 						task_tgid_nr(current);
 		__entry->descriptor = ws->notify.descriptor;

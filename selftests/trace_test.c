@@ -327,6 +327,28 @@ TEST_F(trace, registration_replaced_names_previous_registrant)
 	close(fd);
 }
 
+/* A registrant switching its own mask is its own previous registrant. */
+TEST_F(trace, registration_switched_by_registrant_names_it_previous)
+{
+	unsigned long long id;
+	char line[512];
+	int fd;
+
+	NEW_SOCKET(fd, id);
+	ASSERT_EQ(0, wsp_event_select(fd, self->efd, WSP_FD_READ));
+	ASSERT_EQ(0, trace_on("wsp_registration"));
+	ASSERT_EQ(0, wsp_event_select(fd, self->efd,
+				      WSP_FD_READ | WSP_FD_WRITE));
+	ASSERT_TRUE(await_line("wsp_registration", id, 0, line,
+			       sizeof(line)));
+	EXPECT_EQ(getpid(), field(line, "pid", -1)) TH_LOG("%s", line);
+	EXPECT_EQ(WSP_FD_READ | WSP_FD_WRITE, field(line, "mask", -1));
+	EXPECT_EQ(getpid(), field(line, "prev_pid", -1)) TH_LOG("%s", line);
+	EXPECT_TRUE(field_is(line, "prev_mode", "event")) TH_LOG("%s", line);
+	EXPECT_EQ(WSP_FD_READ, field(line, "prev_mask", -1));
+	close(fd);
+}
+
 TEST_F(trace, registration_cancelled_names_canceller)
 {
 	unsigned long long id;
