@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -427,6 +428,36 @@ TEST_F(wspstat, bad_option_exits_1)
 	const char *args[] = { "-x", NULL };
 
 	EXPECT_EQ(1, run_wspstat(args, 0, self->out, OUT_SIZE));
+}
+
+/* Without /dev/wspshare (a private /dev): exit status 1, a message. */
+TEST_F(wspstat, no_device_exits_1_with_message)
+{
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		const char *const none[] = { NULL };
+		int err[2], st;
+		char msg[256] = "";
+		ssize_t n;
+
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("tmpfs", "/dev", "tmpfs", 0, NULL))
+			_exit(10);
+		if (pipe2(err, O_CLOEXEC) || dup2(err[1], STDERR_FILENO) < 0)
+			_exit(11);
+		close(err[1]);
+		st = run_wspstat(none, 0, self->out, OUT_SIZE);
+		close(STDERR_FILENO);
+		n = read(err[0], msg, sizeof(msg) - 1);
+		if (n <= 0 || !strstr(msg, WSP_DEVICE_PATH))
+			_exit(12);
+		_exit(st);
+	}
+	EXPECT_EQ(1, wsp_reap(pid, WAIT_MS));
 }
 
 /* Read one line from @fd (at most WAIT_MS): its length, or -1. */
