@@ -1,24 +1,31 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # wspshare: the user-facing targets. The module itself is built by Kbuild
-# (./Kbuild and module/Kbuild); this file only calls it.
+# (./Kbuild and module/Kbuild); this file only calls it. `make help`
+# prints the lines below that start with "make", and the README's command
+# list must be the same text (scripts/check-help.sh, run by `make style`).
 #
-#   make                  the module against KDIR, libwsp, the tests, the
-#                         examples and the demo
+#   make                  the module (against KDIR) and make programs
+#   make module           the module alone, against KDIR (default: uname -r)
+#   make modules_install  the module into KDIR's /lib/modules tree
 #   make lib              libwsp.so and libwsp.a into build/lib
-#   make install          libwsp's headers, libraries and wsp.pc
-#                         (PREFIX=/usr/local, DESTDIR=); make uninstall
-#   make oot              install into build/stage and build a program
-#                         against it with pkg-config, as a user would
-#   make check            everything, tested in a VM on Debian's 6.1 and 6.12
-#   make check KERNELS=6.12
-#   make check-debug      the tests, stress and fuzzing under KASAN, lockdep,
-#                         kmemleak (a debug kernel, built once into a cache)
+#   make programs         libwsp, the tests, the examples, the demo: no module
+#   make install          libwsp, wsp.h, wsp.pc, the tools into PREFIX (DESTDIR)
+#   make uninstall        remove what make install installed
+#   make oot              install into build/stage, build with pkg-config there
+#   make dkms-source      the module's source for DKMS into /usr/src (DESTDIR)
+#   make deb              the Debian packages into build/deb (dpkg-buildpackage)
+#   make check            style, W=1, sparse, every test in a VM on 6.1, 6.12
+#   make check-debug      tests, stress, fuzzing under KASAN, lockdep, kmemleak
+#   make check-packages   install the packages, DKMS, VM tests on both, lintian
 #   make demo             the demo in a VM on the newest installed kernel
-#   make bench            wspshare against native Linux, in a VM on the
-#                         newest installed kernel (build/bench/results.csv)
-#   make style            checkpatch --strict on the module and the uapi
+#   make bench            wspshare vs native Linux in a VM (build/bench/)
+#   make style            checkpatch --strict; make help against the README
 #   make sparse           the module with sparse (C=2) and W=1 against KDIR
+#   make clean            remove build/ and Kbuild's output
+#   make help             this list
+#
+# make check KERNELS=6.12 tests one kernel.
 
 # The kernel to build against: the running one's headers when it has them,
 # else the newest Debian headers under /usr/src.
@@ -31,9 +38,15 @@ KSRC := $(BUILD)/linux-source
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 STYLE_FILES := $(wildcard module/*.c module/*.h) uapi/linux/wspshare.h
 
-# Where `make install` puts libwsp.
+# The one version of the module, libwsp, dkms.conf and the packages.
+WSP_VERSION := $(shell cat VERSION)
+
+# Where `make install` puts libwsp and the tools; LIBDIR (PREFIX/lib) and
+# INCLUDEDIR (PREFIX/include) reach lib/Makefile from the command line.
 PREFIX ?= /usr/local
 DESTDIR ?=
+# The installed programs' flags (the distribution's, e.g. dpkg-buildflags).
+CFLAGS ?= -O2 -g
 # The staged install that `make oot` builds against.
 STAGE := $(BUILD)/stage
 
@@ -57,8 +70,29 @@ programs: lib selftests demo-program examples oot
 lib:
 	$(MAKE) -C lib OUTPUT=$(BUILD)/lib
 
-install uninstall:
-	$(MAKE) -C lib OUTPUT=$(BUILD)/lib PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) $@
+# The programs `make install` puts in PREFIX/bin (and the Debian package
+# wspshare-tools ships), each linked as usual, not static.
+INSTALL_PROGRAMS := $(BUILD)/demo/wspshare-demo
+
+install: $(INSTALL_PROGRAMS)
+	$(MAKE) -C lib OUTPUT=$(BUILD)/lib PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(INSTALL_PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	$(MAKE) -C lib OUTPUT=$(BUILD)/lib PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) uninstall
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGRAMS)))
+
+# What DKMS builds the module from, and nothing more (no libwsp, no
+# tests): Kbuild, the module, the uapi header, VERSION, and this Makefile
+# for its `module` target, which dkms.conf's MAKE line calls.
+DKMS_DIR = $(DESTDIR)/usr/src/wspshare-$(WSP_VERSION)
+DKMS_FILES := Makefile Kbuild VERSION module/Kbuild \
+	$(sort $(wildcard module/*.c module/*.h)) uapi/linux/wspshare.h
+
+dkms-source:
+	for f in $(DKMS_FILES); do install -D -m 644 $$f $(DKMS_DIR)/$$f || exit 1; done
+	sed 's/#MODULE_VERSION#/$(WSP_VERSION)/' dkms.conf >$(DKMS_DIR)/dkms.conf
 
 examples: lib
 	$(MAKE) -C examples OUTPUT=$(BUILD)/examples
@@ -86,12 +120,18 @@ $(BUILD)/demo/wspdemo: demo/wspdemo.c uapi/linux/wspshare.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -static -Iuapi -o $@ $<
 
+# The demo as installed: the same program, linked dynamically.
+$(BUILD)/demo/wspshare-demo: demo/wspdemo.c uapi/linux/wspshare.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wall -Wextra -Iuapi $(LDFLAGS) -o $@ $<
+
 # CONST_STRUCT: module/ops.c fills its struct proto_ops copies at run time
 # from the protocol's own (as net/tls/tls_main.c does), so they cannot be
 # const; every other check applies.
 style: $(CHECKPATCH)
 	$(CHECKPATCH) --no-tree --strict --quiet --ignore CONST_STRUCT \
 		-f $(STYLE_FILES)
+	scripts/check-help.sh
 
 $(CHECKPATCH):
 	scripts/kernel-source.sh $(KSRC)
@@ -101,6 +141,12 @@ check:
 
 check-debug:
 	scripts/check-debug.sh
+
+check-packages:
+	scripts/check-packages.sh
+
+deb:
+	scripts/deb.sh
 
 demo:
 	scripts/demo.sh
@@ -115,5 +161,13 @@ clean:
 		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf $(BUILD)
 
+help:
+	@sed -n 's/^#   \(make.*\)/\1/p' $(firstword $(MAKEFILE_LIST))
+
+# Steps of the targets above, not run on their own: make help leaves them
+# out (scripts/check-help.sh: every other .PHONY target is in make help).
+HELP_INTERNAL := selftests examples demo-program
+
 .PHONY: all module sparse modules_install programs selftests demo-program \
-	style check check-debug demo clean lib install uninstall examples oot
+	style check check-debug demo clean lib install uninstall examples oot \
+	dkms-source deb check-packages help

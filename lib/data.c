@@ -114,6 +114,16 @@ static int wsp_send(SOCKET s, WSABUF *lpBuffers, DWORD dwBufferCount,
 		if (wsa)
 			return wsp_fail(lpErrno, wsa);
 	}
+	/* One buffer to the peer: send(2), lighter than sendmsg(2) in the kernel. */
+	if (!lpTo && dwBufferCount == 1) {
+		n = send(s, lpBuffers[0].buf, total, (int)dwFlags | MSG_NOSIGNAL);
+		if (n < 0)
+			return wsp_fail(lpErrno, wsp_error(s, errno,
+					sendto ? WSP_OP_SEND : WSP_OP_SEND_CONNECTED,
+					(dwFlags & MSG_DONTWAIT) ? WSP_ERR_DONTWAIT : 0));
+		*lpNumberOfBytesSent = (DWORD)n;
+		return 0;
+	}
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_name = (void *)lpTo;
 	msg.msg_namelen = tolen;

@@ -22,6 +22,11 @@
 #define eventfd_signal(ctx) eventfd_signal((ctx), 1)
 #endif
 
+/* struct fd's file is read with fd_file() from 6.12 on (6.11 upstream). */
+#ifndef fd_file
+#define fd_file(f) ((f).file)
+#endif
+
 /* receive_fd() gained the user pointer to report the fd through in 6.8. */
 static inline int wsp_receive_fd(struct file *file, unsigned int o_flags)
 {

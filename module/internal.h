@@ -37,8 +37,11 @@
 
 #include "compat.h"
 
-#define WSP_MODULE_MAJOR	0
-#define WSP_MODULE_MINOR	3
+/*
+ * WSP_MODULE_MAJOR and WSP_MODULE_MINOR come from the top-level VERSION
+ * file (module/Kbuild passes them), the one version of the module, libwsp
+ * and the packages.
+ */
 
 struct socket;
 struct sock;

@@ -138,6 +138,7 @@
 #include <linux/fs.h>
 #include <linux/net.h>
 #include <linux/pid.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/skbuff.h>
 #include <linux/uio.h>
@@ -745,6 +746,20 @@ static void wsp_reg_take_locked(struct wsp_notify *n,
 	n->descriptor = 0;
 }
 
+/*
+ * The registering process for a new registration: the one taken out in
+ * @old if it is the caller (a switch of the mask), else a new reference.
+ */
+static struct pid *wsp_reg_pid(struct wsp_reg_refs *old)
+{
+	struct pid *pid = task_tgid(current);
+
+	if (old->pid != pid)
+		return get_pid(pid);
+	old->pid = NULL;
+	return pid;
+}
+
 /* Put the listener's own callbacks back, keeping its owner. */
 static void wsp_restore_locked(struct wsp_notify *n, struct sock *sk)
 {
@@ -890,36 +905,51 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 	struct eventfd_ctx *efd = NULL;
 	struct wsp_reg_refs old = { };
 	struct file *efile = NULL;
+	struct fd f = {};
 	u32 signal;
+	int err = 0;
 	int i;
 
 	if (mask & ~WSP_FD_ALL_EVENTS)
 		return -EINVAL;
 	if (mask) {
-		efile = fget(eventfd);
-		if (!efile)
+		f = fdget(eventfd);
+		if (!fd_file(f))
 			return -EBADF;
-		efd = eventfd_ctx_fileget(efile);
-		if (IS_ERR(efd)) {
-			fput(efile);
-			return PTR_ERR(efd);
-		}
 	}
 
 	mutex_lock(&n->change_lock);
+	/*
+	 * The same eventfd again (a switch of the mask): the registration
+	 * keeps its references, and none is taken or put.
+	 */
+	if (mask && fd_file(f) != n->efile) {
+		efd = eventfd_ctx_fileget(fd_file(f));
+		if (IS_ERR(efd)) {
+			err = PTR_ERR(efd);
+			goto out;
+		}
+		efile = get_file(fd_file(f));
+	}
 	wsp_sock_set_nonblocking(ws, true);
 	spin_lock_bh(&n->lock);
-	wsp_notice_displaced_locked(n, descriptor, efd, &old);
+	/* No @efile with a mask: the registration's own eventfd again. */
+	wsp_notice_displaced_locked(n, descriptor,
+				    efile ? efd : mask ? n->efd : NULL, &old);
 	wsp_reg_take_locked(n, &old);
 	n->held = 0;
 	if (mask) {
+		if (!efile) {
+			swap(efile, old.efile);
+			swap(efd, old.efd);
+		}
 		n->kind = WSP_REG_EVENT;
 		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
 		n->mask = mask;
 		n->efile = efile;
 		n->efd = efd;
 		n->descriptor = descriptor;
-		n->pid = get_pid(task_tgid(current));
+		n->pid = wsp_reg_pid(&old);
 		n->notice = flags & WSP_SELECT_NOTIFY_DISPLACED;
 		i = wsp_displaced_find_locked(n, efd);
 		if (i >= 0)
@@ -931,10 +961,13 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 		}
 	}
 	spin_unlock_bh(&n->lock);
+out:
 	mutex_unlock(&n->change_lock);
+	fdput(f);
 
-	wsp_reg_refs_put(&old);
-	return 0;
+	if (!err)
+		wsp_reg_refs_put(&old);
+	return err;
 }
 
 /**
@@ -985,7 +1018,7 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 		n->hwnd = (u32)window;
 		n->message = message;
 		n->descriptor = descriptor;
-		n->pid = get_pid(task_tgid(current));
+		n->pid = wsp_reg_pid(&old);
 		n->notice = flags & WSP_SELECT_NOTIFY_DISPLACED;
 
 		wsp_on_readable_locked(n, sk);
@@ -1005,7 +1038,10 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 
 /*
  * Reset an eventfd (read its counter to zero) without waiting: under
- * wsp_notify.lock, so that it is one step with reading the record.
+ * wsp_notify.lock, so that it is one step with reading the record. Its
+ * poll (a read of the counter, no lock) says whether there is anything
+ * to read, so that a reset costs one read, and none for an eventfd
+ * already at zero.
  */
 static void wsp_eventfd_reset(struct file *file)
 {
@@ -1016,7 +1052,7 @@ static void wsp_eventfd_reset(struct file *file)
 	int i;
 
 	/* A semaphore-mode eventfd gives one per read: bounded drain. */
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < 64 && (vfs_poll(file, NULL) & EPOLLIN); i++) {
 		kv.iov_base = &count;
 		kv.iov_len = sizeof(count);
 		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, sizeof(count));
@@ -1025,6 +1061,23 @@ static void wsp_eventfd_reset(struct file *file)
 		if (file->f_op->read_iter(&kiocb, &iter) <= 0)
 			break;
 	}
+}
+
+/*
+ * Whether @file is an eventfd: the registration's own (no reference
+ * needed to tell), or one eventfd_ctx_fileget() accepts.
+ */
+static int wsp_check_eventfd(struct wsp_notify *n, struct file *file)
+{
+	struct eventfd_ctx *ctx;
+
+	if (file == READ_ONCE(n->efile))
+		return 0;
+	ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	eventfd_ctx_put(ctx);
+	return 0;
 }
 
 /**
@@ -1053,24 +1106,35 @@ int wsp_notify_enum(struct wsp_sock *ws, struct wsp_enum_events_args *a)
 	struct wsp_notify *n = &ws->notify;
 	struct wsp_displaced notice = { };
 	struct eventfd_ctx *efd = NULL;
-	struct file *file = NULL;
 	unsigned long out = 0;
-	int bit, i = -1;
+	struct fd f = {};
+	int bit, err, i = -1;
 
 	if (a->eventfd != -1) {
-		file = eventfd_fget(a->eventfd);
-		if (IS_ERR(file))
-			return PTR_ERR(file);
-		efd = eventfd_ctx_fileget(file);
-		if (IS_ERR(efd)) {
-			fput(file);
-			return PTR_ERR(efd);
+		f = fdget(a->eventfd);
+		if (!fd_file(f))
+			return -EBADF;
+		err = wsp_check_eventfd(n, fd_file(f));
+		if (err) {
+			fdput(f);
+			return err;
 		}
 	}
 
 	spin_lock_bh(&n->lock);
-	if (efd)
-		i = wsp_displaced_find_locked(n, efd);
+	/*
+	 * A notice is never for the registration's own eventfd. Decided
+	 * under the lock, so that a notice given meanwhile, whose signal
+	 * the reset below clears, is reported now.
+	 */
+	if (fd_file(f) && n->ndisplaced && fd_file(f) != n->efile) {
+		/* An eventfd (checked above): this cannot fail or sleep. */
+		efd = eventfd_ctx_fileget(fd_file(f));
+		if (IS_ERR(efd))
+			efd = NULL;
+		else
+			i = wsp_displaced_find_locked(n, efd);
+	}
 	if (i >= 0) {
 		wsp_displaced_remove_locked(n, i, &notice);
 	} else if (n->kind == WSP_REG_EVENT) {
@@ -1079,8 +1143,8 @@ int wsp_notify_enum(struct wsp_sock *ws, struct wsp_enum_events_args *a)
 		for_each_set_bit(bit, &out, WSP_FD_MAX_EVENTS)
 			a->errors[bit] = n->errors[bit];
 	}
-	if (file)
-		wsp_eventfd_reset(file);
+	if (fd_file(f))
+		wsp_eventfd_reset(fd_file(f));
 	spin_unlock_bh(&n->lock);
 
 	if (notice.efd) {
@@ -1089,10 +1153,9 @@ int wsp_notify_enum(struct wsp_sock *ws, struct wsp_enum_events_args *a)
 		a->displaced_descriptor = notice.descriptor;
 		wsp_displaced_put(&notice);
 	}
-	if (file) {
+	if (efd)
 		eventfd_ctx_put(efd);
-		fput(file);
-	}
+	fdput(f);
 	a->network_events = out;
 	return 0;
 }

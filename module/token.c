@@ -425,6 +425,9 @@ static struct pid *wsp_token_target(pid_t nr, int *err)
 	*err = -EINVAL;
 	if (nr <= 0)
 		return NULL;
+	/* The caller's own process: running, and reachable by itself. */
+	if (nr == task_tgid_vnr(current))
+		return get_pid(task_tgid(current));
 	*err = -ESRCH;
 	pid = find_get_pid(nr);
 	if (!pid)

@@ -122,19 +122,16 @@ static void wsp_window_put(struct wsp_window *w)
  */
 struct wsp_window *wsp_window_get_fd(int fd)
 {
-	struct wsp_window *w;
-	struct file *file;
+	struct wsp_window *w = ERR_PTR(-EINVAL);
+	struct fd f = fdget(fd);
 
-	file = fget(fd);
-	if (!file)
+	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
-	if (file->f_op != &wsp_window_fops) {
-		fput(file);
-		return ERR_PTR(-EINVAL);
+	if (fd_file(f)->f_op == &wsp_window_fops) {
+		w = fd_file(f)->private_data;
+		refcount_inc(&w->ref);
 	}
-	w = file->private_data;
-	refcount_inc(&w->ref);
-	fput(file);
+	fdput(f);
 	return w;
 }
 

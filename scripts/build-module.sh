@@ -20,7 +20,7 @@ dir=$WSP_BUILD/$kver
 
 rm -rf "$dir"
 mkdir -p "$dir"
-cp -a "$WSP_TOP/Kbuild" "$WSP_TOP/module" "$WSP_TOP/uapi" "$dir/"
+cp -a "$WSP_TOP/Kbuild" "$WSP_TOP/VERSION" "$WSP_TOP/module" "$WSP_TOP/uapi" "$dir/"
 if ! make -s -C "$kdir" M="$dir" W=1 C=2 modules >"$dir/build.log" 2>&1; then
 	grep -E -m 20 -B2 -A8 'error|warning' "$dir/build.log" >&2 || tail -n 40 "$dir/build.log" >&2
 	die "build against $kver failed"

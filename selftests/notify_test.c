@@ -2171,6 +2171,47 @@ TEST_F(notify, enum_resets_given_eventfd)
 	EXPECT_FALSE(wsp_eventfd_is_set(self->efd));
 }
 
+/* A semaphore-mode eventfd gives one per read: enumerating drains it. */
+TEST_F(notify, enum_drains_semaphore_eventfd)
+{
+	struct wsp_enum_events_args a;
+	int sem;
+
+	TCP_PAIR();
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ));
+	sem = eventfd(0, EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_LE(0, sem);
+	ASSERT_EQ(0, eventfd_write(sem, 3));
+	EXPECT_EQ(0, enum_fresh(self->s, sem, &a));
+	EXPECT_FALSE(wsp_eventfd_is_set(sem));
+	close(sem);
+}
+
+/*
+ * Selecting again with the same eventfd keeps the registration's own
+ * reference: the eventfd is signalled after the caller closed its fd.
+ */
+TEST_F(notify, reselected_eventfd_outlives_its_fd)
+{
+	struct wsp_enum_events_args a;
+	int kept;
+
+	TCP_PAIR();
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ));
+	ASSERT_EQ(0, wsp_event_select(self->s, self->efd, WSP_FD_READ | WSP_FD_CLOSE));
+	kept = dup(self->efd);
+	ASSERT_LE(0, kept);
+	close(self->efd);
+	self->efd = -1;
+
+	ASSERT_EQ(1, wsp_send(self->c, "a", 1, 0));
+	EXPECT_TRUE(wsp_wait_readable(kept, WAIT_MS));
+	EXPECT_EQ(0, enum_fresh(self->s, kept, &a));
+	EXPECT_EQ(WSP_FD_READ, a.network_events);
+	EXPECT_FALSE(wsp_eventfd_is_set(kept));
+	close(kept);
+}
+
 /* ------------------------------------------------------------------ */
 /* Async-select re-posts what is true now.                            */
 /* ------------------------------------------------------------------ */
