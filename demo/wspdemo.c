@@ -17,6 +17,18 @@
  * The descriptors are real sockets (wspshare ABI 2): the connection is
  * made with socket(2)'s own calls, and B reads the peer's address with
  * plain getpeername(2) through its redeemed descriptor.
+ *
+ * Then the remedy, a wspshare extension Windows does not have: A
+ * event-selects FD_READ asking to be told when it is displaced
+ * (WSP_SELECT_NOTIFY_DISPLACED); B registers through its redeemed
+ * descriptor; A's eventfd fires and WSPEnumNetworkEvents reports
+ * WSP_FD_DISPLACED with B's pid and descriptor.
+ *
+ * usage: wspdemo [--wspstat=PATH]
+ *
+ * With --wspstat=PATH (or $WSPSTAT), the remedy also runs "PATH -s ID"
+ * before and after B's registration, to show the socket's one
+ * registration as an administrator sees it.
  */
 #define _GNU_SOURCE		/* accept4 */
 #include <arpa/inet.h>
@@ -40,11 +52,18 @@
 #define WM_SOCKET 0x8001	/* A's message number (WM_USER + 1) */
 
 static int dev;
+static const char *wspstat;	/* --wspstat=PATH or $WSPSTAT, or NULL */
 
 static void die(const char *what)
 {
 	fprintf(stderr, "wspdemo: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+static void errx_usage(void)
+{
+	fprintf(stderr, "usage: wspdemo [--wspstat=PATH]\n");
+	exit(2);
 }
 
 static void say(const char *who, const char *fmt, ...)
@@ -128,6 +147,44 @@ static int drain_window(const char *who, int window)
 	return n;
 }
 
+/*
+ * Run "wspstat -s ID" (the wspstat tool, given by --wspstat=PATH or
+ * $WSPSTAT) to show socket @id as an administrator sees it; nothing
+ * without one.
+ */
+static void show_wspstat(unsigned long long id)
+{
+	char arg[32];
+	int status;
+	pid_t pid;
+
+	if (!wspstat)
+		return;
+	snprintf(arg, sizeof(arg), "%llu", id);
+	printf("  %-6s $ wspstat -s %s\n", "", arg);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		execl(wspstat, wspstat, "-s", arg, (char *)NULL);
+		fprintf(stderr, "wspdemo: %s: %s\n", wspstat, strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		printf("  %-6s (wspstat failed)\n", "");
+	fflush(stdout);
+}
+
+static unsigned long long socket_id(int fd)
+{
+	struct wsp_socket_info info = { 0 };
+
+	xioctl(fd, WSP_IOC_SOCKET_INFO, &info, "SOCKET_INFO");
+	return info.socket_id;
+}
+
 /* Two wspshare sockets connected over loopback with the socket calls. */
 static void make_connection(int *sock, int *peer)
 {
@@ -207,7 +264,129 @@ static int process_b(int from_a, int to_a)
 	return 0;
 }
 
-int main(void)
+/*
+ * Process B of the remedy: redeem, event-select FD_WRITE through the new
+ * descriptor, tell A its number, wait for A to be done.
+ */
+static int process_b_displaces(int from_a, int to_a)
+{
+	struct wsp_redeem_args ra = { .flags = WSP_FD_CLOEXEC };
+	struct wsp_event_select_args es = { .mask = WSP_FD_WRITE };
+	int sock, efd;
+	char go;
+
+	if (read(from_a, &ra.info, sizeof(ra.info)) != sizeof(ra.info))
+		die("B: read record");
+	sock = xioctl(dev, WSP_IOC_REDEEM, &ra, "REDEEM");
+	efd = eventfd(0, EFD_CLOEXEC);
+	if (efd < 0)
+		die("eventfd");
+	es.eventfd = efd;
+	es.descriptor = sock;
+	xioctl(sock, WSP_IOC_EVENT_SELECT, &es, "EVENT_SELECT");
+	say("B", "pid %d: WSPEventSelect(FD_WRITE) through descriptor %d",
+	    getpid(), sock);
+	if (write(to_a, &sock, sizeof(sock)) != sizeof(sock))
+		die("B: write");
+	if (read(from_a, &go, 1) != 1)
+		die("B: read");
+	close(efd);
+	close(sock);
+	return 0;
+}
+
+/*
+ * The remedy: A asks to be told when its registration is displaced, and
+ * is told, once, by whom. Returns 0 if A was told exactly B's pid and
+ * descriptor.
+ */
+static int remedy(void)
+{
+	struct wsp_event_select_args es = {
+		.flags = WSP_SELECT_NOTIFY_DISPLACED, .mask = WSP_FD_READ,
+	};
+	struct wsp_enum_events_args en = { 0 };
+	struct wsp_duplicate_args da = { 0 };
+	int a_to_b[2], b_to_a[2];
+	int sock, peer, efd, bfd, status, told;
+	unsigned long long id;
+	struct pollfd pfd;
+	pid_t b;
+
+	printf("\nThe remedy (a wspshare extension): ask to be told.\n\n");
+	make_connection(&sock, &peer);
+	id = socket_id(sock);
+	say("A", "socket connected: descriptor %d (pid %d), socket id %llu",
+	    sock, getpid(), id);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		die("eventfd");
+	es.eventfd = efd;
+	es.descriptor = sock;
+	xioctl(sock, WSP_IOC_EVENT_SELECT, &es, "EVENT_SELECT");
+	say("A", "WSPEventSelect(FD_READ) through descriptor %d, with "
+	    "WSP_SELECT_NOTIFY_DISPLACED", sock);
+	show_registration("A", sock);
+	show_wspstat(id);
+
+	if (pipe(a_to_b) || pipe(b_to_a))
+		die("pipe");
+	b = fork();
+	if (b < 0)
+		die("fork");
+	if (b == 0) {
+		close(a_to_b[1]);
+		close(b_to_a[0]);
+		exit(process_b_displaces(a_to_b[0], b_to_a[1]));
+	}
+	close(a_to_b[0]);
+	close(b_to_a[1]);
+	da.pid = b;
+	xioctl(sock, WSP_IOC_DUPLICATE, &da, "DUPLICATE");
+	if (write(a_to_b[1], &da.info, sizeof(da.info)) != sizeof(da.info))
+		die("write");
+	if (read(b_to_a[0], &bfd, sizeof(bfd)) != sizeof(bfd))
+		die("read");
+
+	/* B's call has returned: A's notice is there already. */
+	pfd = (struct pollfd) { .fd = efd, .events = POLLIN };
+	told = poll(&pfd, 1, 0) == 1;
+	if (told) {
+		en.eventfd = efd;
+		xioctl(sock, WSP_IOC_ENUM_EVENTS, &en, "ENUM_EVENTS");
+		told = en.network_events == WSP_FD_DISPLACED;
+	}
+	if (told)
+		say("A", "eventfd fired: WSPEnumNetworkEvents says "
+		    "WSP_FD_DISPLACED:\n"
+		    "         \"your registration was replaced by pid %d "
+		    "through descriptor %llu\"",
+		    en.displaced_pid,
+		    (unsigned long long)en.displaced_descriptor);
+	else
+		say("A", "was not told (wrong)");
+	told = told && en.displaced_pid == b &&
+	       en.displaced_descriptor == (__u64)bfd;
+	show_registration("A", sock);
+	show_wspstat(id);
+
+	if (write(a_to_b[1], "x", 1) != 1)
+		die("write");
+	if (waitpid(b, &status, 0) != b || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("B failed");
+	close(a_to_b[1]);
+	close(b_to_a[0]);
+	close(efd);
+	close(peer);
+	close(sock);
+	printf("\nAsked for it, A learns at once who took the registration, "
+	       "and through which\ndescriptor; without the flag it is silent, "
+	       "as in Windows.\n");
+	return told ? 0 : 1;
+}
+
+int main(int argc, char **argv)
 {
 	struct wsp_window_args wa = { .flags = WSP_FD_CLOEXEC | WSP_WINDOW_NONBLOCK };
 	struct wsp_async_select_args as = { .message = WM_SOCKET };
@@ -220,6 +399,13 @@ int main(void)
 	char c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	wspstat = getenv("WSPSTAT");
+	if (argc > 1 && !strncmp(argv[1], "--wspstat=", 10))
+		wspstat = argv[1] + 10;
+	else if (argc > 1)
+		errx_usage();
+	if (wspstat && !*wspstat)
+		wspstat = NULL;
 	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (dev < 0)
 		die(WSP_DEVICE_PATH);
@@ -298,5 +484,7 @@ int main(void)
 	close(sock);
 	printf("\nA process cannot receive FD_READ while another receives FD_WRITE:\n"
 	       "the last WSPAsyncSelect or WSPEventSelect, through any descriptor, wins.\n");
-	return after ? 1 : 0;
+	if (after)
+		return 1;
+	return remedy();
 }

@@ -6,7 +6,9 @@
  * An event is signalled while its eventfd's counter is not zero: set
  * writes 1, reset drains it, wait polls it and leaves it as it is. A
  * window is read one struct wsp_message at a time and handed out as a MSG
- * whose lParam packs the event with its Winsock error code.
+ * whose lParam packs the event with its Winsock error code
+ * (WSPGetMessageEx also gives the displacing process of a
+ * WSP_FD_DISPLACED message).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -201,7 +203,8 @@ int WSPDestroyWindow(HWND w, int *lpErrno)
  * only when it is empty: one read(2) when a message waits. Another is
  * checked with WSP_IOC_WINDOW_INFO and polled first, as it may block.
  */
-int WSPGetMessage(HWND w, MSG *msg, int timeout_ms, int *lpErrno)
+static int wsp_get_message(HWND w, MSG *msg, DWORD *lpProcessId,
+			   int timeout_ms, int *lpErrno)
 {
 	struct wsp_message m;
 	struct timespec start, now;
@@ -258,5 +261,19 @@ int WSPGetMessage(HWND w, MSG *msg, int timeout_ms, int *lpErrno)
 	msg->wParam = (WPARAM)m.wparam;
 	/* The module says event and errno; Windows packs them in lParam. */
 	msg->lParam = WSAMAKESELECTREPLY(m.event, wsp_event_error(m.event, m.error));
+	/* Set only for WSP_FD_DISPLACED, the wspshare extension. */
+	if (lpProcessId)
+		*lpProcessId = m.pid > 0 ? (DWORD)m.pid : 0;
 	return 1;
+}
+
+int WSPGetMessage(HWND w, MSG *msg, int timeout_ms, int *lpErrno)
+{
+	return wsp_get_message(w, msg, NULL, timeout_ms, lpErrno);
+}
+
+int WSPGetMessageEx(HWND w, MSG *msg, DWORD *lpProcessId, int timeout_ms,
+		    int *lpErrno)
+{
+	return wsp_get_message(w, msg, lpProcessId, timeout_ms, lpErrno);
 }

@@ -317,6 +317,52 @@ WSPAPI int WSPDestroyWindow(HWND w, int *lpErrno);
  */
 WSPAPI int WSPGetMessage(HWND w, MSG *msg, int timeout_ms, int *lpErrno);
 
+/*
+ * wspshare extensions (Windows has none of this): a registration that
+ * asks for it is told when another one replaces it, through any other
+ * descriptor or from any other process (Documentation/libwsp.rst,
+ * "The displaced notice"). <linux/wspshare.h> gives the flag
+ * WSP_SELECT_NOTIFY_DISPLACED and the event WSP_FD_DISPLACED (0x8000, in
+ * no FD_* mask).
+ *
+ * WSPEventSelectEx and WSPAsyncSelectEx are WSPEventSelect and
+ * WSPAsyncSelect with dwFlags: 0, or WSP_SELECT_NOTIFY_DISPLACED (another
+ * bit: WSAEINVAL). Displaced, an event-select's event object is
+ * signalled and its WSPEnumNetworkEvents(s, hEventObject, ...) reports
+ * WSP_FD_DISPLACED (alone, once); an async-select's window gets one
+ * message whose lParam is WSAMAKESELECTREPLY(WSP_FD_DISPLACED, 0) and
+ * whose wParam is the descriptor it registered through.
+ */
+WSPAPI int WSPEventSelectEx(SOCKET s, WSAEVENT hEventObject,
+			    long lNetworkEvents, DWORD dwFlags, int *lpErrno);
+WSPAPI int WSPAsyncSelectEx(SOCKET s, HWND hWnd, unsigned int wMsg,
+			    long lEvent, DWORD dwFlags, int *lpErrno);
+
+/* Who displaced a registration. */
+typedef struct _WSPDISPLACEMENT {
+	DWORD dwProcessId;	/* the displacing process; 0 if not visible */
+	DWORD dwReserved;	/* 0 */
+	uint64_t Descriptor;	/* the descriptor it registered through,
+				 * a number in its own process */
+} WSPDISPLACEMENT;
+
+/*
+ * WSPEnumNetworkEvents, and when it reports WSP_FD_DISPLACED, who
+ * displaced the registration into *lpDisplacement (may be NULL; left
+ * alone otherwise).
+ */
+WSPAPI int WSPEnumNetworkEventsEx(SOCKET s, WSAEVENT hEventObject,
+				  WSANETWORKEVENTS *lpNetworkEvents,
+				  WSPDISPLACEMENT *lpDisplacement,
+				  int *lpErrno);
+/*
+ * WSPGetMessage, and into *lpProcessId (may be NULL) the message's
+ * process: for WSP_FD_DISPLACED the displacing one (0 if not visible),
+ * else 0.
+ */
+WSPAPI int WSPGetMessageEx(HWND w, MSG *msg, DWORD *lpProcessId,
+			   int timeout_ms, int *lpErrno);
+
 #ifdef __cplusplus
 }
 #endif

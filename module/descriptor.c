@@ -76,20 +76,21 @@ static long wsp_desc_event_select(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_event_select_args *a = arg;
 
-	if (a->flags || a->__reserved)
+	if ((a->flags & ~WSP_SELECT_NOTIFY_DISPLACED) || a->__reserved)
 		return -EINVAL;
 	return wsp_notify_event_select(wsp_desc_sock(call), a->eventfd,
-				       a->mask, a->descriptor);
+				       a->mask, a->descriptor, a->flags);
 }
 
 static long wsp_desc_async_select(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_async_select_args *a = arg;
 
-	if (a->flags)
+	if (a->flags & ~WSP_SELECT_NOTIFY_DISPLACED)
 		return -EINVAL;
 	return wsp_notify_async_select(wsp_desc_sock(call), a->window,
-				       a->message, a->mask, a->descriptor);
+				       a->message, a->mask, a->descriptor,
+				       a->flags);
 }
 
 static long wsp_desc_enum_events(struct wsp_ioctl_call *call, void *arg)
@@ -97,14 +98,14 @@ static long wsp_desc_enum_events(struct wsp_ioctl_call *call, void *arg)
 	struct wsp_enum_events_args *a = arg;
 	int err;
 
-	if (a->flags || a->__reserved)
+	if (a->flags || a->__reserved || a->__reserved2)
 		return -EINVAL;
 	/* Enumerating clears the record: fail before, not after. */
 	err = wsp_ioctl_check_writable(call, a, sizeof(*a));
 	if (err)
 		return err;
-	return wsp_notify_enum(wsp_desc_sock(call), a->eventfd,
-			       &a->network_events, a->errors);
+	/* An older, smaller struct is written back only as far as it goes. */
+	return wsp_notify_enum(wsp_desc_sock(call), a);
 }
 
 static long wsp_desc_get_registration(struct wsp_ioctl_call *call, void *arg)

@@ -164,6 +164,19 @@ enum wsp_cb {
 typedef void (*wsp_sk_cb_t)(struct sock *sk);
 
 /**
+ * struct wsp_displaced - a notice to a displaced event-select registration
+ *	(%WSP_SELECT_NOTIFY_DISPLACED), kept until its eventfd is enumerated
+ * @efd: the displaced registration's eventfd, whose reference it took over
+ * @pid: the displacing process
+ * @descriptor: the descriptor number the displacing call registered through
+ */
+struct wsp_displaced {
+	struct eventfd_ctx *efd;
+	struct pid *pid;
+	u64 descriptor;
+};
+
+/**
  * struct wsp_notify - a socket's registration and network-event record
  * @change_lock: serialises registrations and blocking-mode changes
  * @lock: protects every field below (see notify.c)
@@ -174,6 +187,8 @@ typedef void (*wsp_sk_cb_t)(struct sock *sk);
  * @descriptor: the descriptor number registered through (wParam), or
  *	%WSP_DESCRIPTOR_UNKNOWN for one inherited at accept
  * @pid: the registering process
+ * @notice: the registration asked to be told when it is displaced
+ *	(%WSP_SELECT_NOTIFY_DISPLACED)
  * @efile: event-select's eventfd file
  * @efd: its context, which is signalled
  * @efd_number: the eventfd's descriptor number, as the registering
@@ -193,6 +208,9 @@ typedef void (*wsp_sk_cb_t)(struct sock *sk);
  *	returns
  * @bound: a datagram socket is bound (it got its FD_WRITE); also read
  *	without @lock, as a hint
+ * @ndisplaced: the number of notices in @displaced
+ * @displaced: notices to displaced event-select registrations not yet
+ *	enumerated, oldest first
  * @orig: the real socket's callbacks before they were hooked
  */
 struct wsp_notify {
@@ -204,6 +222,7 @@ struct wsp_notify {
 	u64 hwnd;
 	u64 descriptor;
 	struct pid *pid;
+	bool notice;
 	struct file *efile;
 	struct eventfd_ctx *efd;
 	s32 efd_number;
@@ -219,6 +238,8 @@ struct wsp_notify {
 	s32 close_error;
 	bool send_blocked;
 	bool bound;
+	u32 ndisplaced;
+	struct wsp_displaced displaced[WSP_MAX_DISPLACED_NOTICES];
 	wsp_sk_cb_t orig[WSP_CB_COUNT];
 };
 
@@ -277,11 +298,10 @@ void wsp_notify_unhook(struct sock *sk);
 void wsp_notify_listen_stop_begin(struct wsp_sock *ws);
 void wsp_notify_listen_stop_end(struct wsp_sock *ws);
 int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
-			    u64 descriptor);
+			    u64 descriptor, u32 flags);
 int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
-			    u32 mask, u64 descriptor);
-int wsp_notify_enum(struct wsp_sock *ws, int eventfd, u32 *events,
-		    s32 *errors);
+			    u32 mask, u64 descriptor, u32 flags);
+int wsp_notify_enum(struct wsp_sock *ws, struct wsp_enum_events_args *a);
 void wsp_notify_get(struct wsp_sock *ws, struct wsp_registration *reg);
 void wsp_notify_record(struct wsp_sock *ws, struct wsp_socket_record *rec);
 void wsp_notify_reenable(struct wsp_sock *ws, u32 events);
@@ -316,6 +336,7 @@ enum wsp_refused {
 	WSP_REFUSED_NOT_PERMITTED,
 	WSP_REFUSED_USER_LIMIT,
 	WSP_REFUSED_SYSTEM_LIMIT,
+	WSP_REFUSED_DISPLACED_NOTICE,
 	WSP_REFUSED_COUNT
 };
 

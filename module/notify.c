@@ -15,7 +15,21 @@
  * - the connection facts the events derive from (connect pending,
  *   connected, peer closed, a send blocked);
  * - the hooks on the real socket's sk_data_ready, sk_write_space,
- *   sk_state_change and sk_error_report.
+ *   sk_state_change and sk_error_report;
+ * - the notices to displaced registrations (a wspshare extension): a
+ *   registration made with WSP_SELECT_NOTIFY_DISPLACED that another one
+ *   replaces or cancels is told once, unless the call that replaces it
+ *   comes from its own process through its own descriptor. An
+ *   async-select gets one WSP_FD_DISPLACED message posted to its window
+ *   (dropped and counted like any other if the window is full); an
+ *   event-select's eventfd is signalled, and a notice (the eventfd's
+ *   context, whose reference the registration hands over, the displacing
+ *   pid and descriptor) waits in @displaced until an enumeration names
+ *   that eventfd, a registration names it again, or the socket is
+ *   released. At most WSP_MAX_DISPLACED_NOTICES wait; one more drops the
+ *   oldest, counted as a refusal. Both happen in the replacing call's
+ *   critical section, where the old registration is taken: once that
+ *   call returns, the displaced target has had its last notification.
  *
  * An event goes through wsp_event_locked(): held, it is dropped; else it
  * is recorded and, if selected, reported once (eventfd signalled, or a
@@ -115,7 +129,8 @@
  * Under wsp_notify.lock nothing sleeps, nothing allocates, and the socket
  * is only read (no lock_sock()); its cost does not depend on how many
  * descriptors the socket has. References on the eventfd, the window and
- * the registering pid are dropped after the lock is released.
+ * the registering pid, and those of the notices that end, are dropped
+ * after the lock is released.
  */
 #include <linux/bitops.h>
 #include <linux/eventfd.h>
@@ -139,7 +154,10 @@
 
 /*
  * A registration's targets, moved out under the lock and put after it;
+ * with the notices a replacement ends: the oldest, dropped over the
+ * bound (@drop[0]), and one superseded by the new registration (@drop[1]);
  * its kind and mask, for the tracepoint of the one replacing it.
+ * Start from all zeroes: wsp_reg_take_locked() does not clear @drop.
  */
 struct wsp_reg_refs {
 	struct file *efile;
@@ -147,6 +165,7 @@ struct wsp_reg_refs {
 	struct wsp_window *window;
 	struct wsp_window_waiter *waiter;
 	struct pid *pid;
+	struct wsp_displaced drop[2];
 	u32 kind;
 	u32 mask;
 };
@@ -610,8 +629,17 @@ int wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	return 0;
 }
 
+static void wsp_displaced_put(struct wsp_displaced *d)
+{
+	if (d->efd)
+		eventfd_ctx_put(d->efd);
+	put_pid(d->pid);
+}
+
 static void wsp_reg_refs_put(struct wsp_reg_refs *refs)
 {
+	unsigned int i;
+
 	if (refs->efd)
 		eventfd_ctx_put(refs->efd);
 	if (refs->efile)
@@ -619,6 +647,87 @@ static void wsp_reg_refs_put(struct wsp_reg_refs *refs)
 	if (refs->window)
 		wsp_window_unregister(refs->window, refs->waiter);
 	put_pid(refs->pid);
+	for (i = 0; i < ARRAY_SIZE(refs->drop); i++)
+		wsp_displaced_put(&refs->drop[i]);
+}
+
+/* The index of the notice for eventfd @efd, or -1. */
+static int wsp_displaced_find_locked(struct wsp_notify *n,
+				     struct eventfd_ctx *efd)
+{
+	u32 i;
+
+	lockdep_assert_held(&n->lock);
+	for (i = 0; i < n->ndisplaced; i++)
+		if (n->displaced[i].efd == efd)
+			return i;
+	return -1;
+}
+
+/* Move notice @i out into @out (its references with it). */
+static void wsp_displaced_remove_locked(struct wsp_notify *n, u32 i,
+					struct wsp_displaced *out)
+{
+	lockdep_assert_held(&n->lock);
+	*out = n->displaced[i];
+	n->ndisplaced--;
+	memmove(&n->displaced[i], &n->displaced[i + 1],
+		(n->ndisplaced - i) * sizeof(n->displaced[0]));
+	memset(&n->displaced[n->ndisplaced], 0, sizeof(n->displaced[0]));
+}
+
+/*
+ * The registration is about to be replaced, or cancelled, by a call
+ * through @descriptor from the current process, whose new registration
+ * names eventfd @new_efd (NULL for none). If it asked for the notice, tell
+ * it once, unless the caller is its registrant replacing it through the
+ * same descriptor:
+ *
+ * - an async-select: one WSP_FD_DISPLACED message to its window, with its
+ *   message number and descriptor, and the caller's pid as the
+ *   registrant's pid namespace sees it; a full window drops it (counted);
+ * - an event-select: a notice for its eventfd, which takes over the
+ *   registration's reference on the eventfd's context, and the eventfd
+ *   signalled. No notice when the new registration names the same
+ *   eventfd: that event object is still the socket's, and its
+ *   enumeration could not tell the two registrants apart. Over the bound,
+ *   the oldest notice is moved to @refs->drop[0] and counted.
+ */
+static void wsp_notice_displaced_locked(struct wsp_notify *n, u64 descriptor,
+					struct eventfd_ctx *new_efd,
+					struct wsp_reg_refs *refs)
+{
+	struct pid *me = task_tgid(current);
+	struct wsp_displaced *d;
+
+	lockdep_assert_held(&n->lock);
+	if (!n->notice || (n->pid == me && n->descriptor == descriptor))
+		return;
+	if (n->kind == WSP_REG_ASYNC) {
+		struct wsp_message msg = {
+			.hwnd = n->hwnd,
+			.message = n->message,
+			.event = WSP_FD_DISPLACED,
+			.wparam = n->descriptor,
+			.pid = pid_nr_ns(me, ns_of_pid(n->pid)),
+		};
+
+		wsp_window_post(n->window, &msg, NULL);
+		return;
+	}
+	if (n->kind != WSP_REG_EVENT || n->efd == new_efd)
+		return;
+	if (n->ndisplaced == WSP_MAX_DISPLACED_NOTICES) {
+		wsp_displaced_remove_locked(n, 0, &refs->drop[0]);
+		wsp_refusal(WSP_REFUSED_DISPLACED_NOTICE);
+	}
+	d = &n->displaced[n->ndisplaced++];
+	d->efd = n->efd;
+	d->pid = get_pid(me);
+	d->descriptor = descriptor;
+	/* The registration's reference on the context is the notice's now. */
+	n->efd = NULL;
+	eventfd_signal(d->efd);
 }
 
 /*
@@ -644,6 +753,7 @@ static void wsp_reg_take_locked(struct wsp_notify *n,
 	n->efd = NULL;
 	n->window = NULL;
 	n->pid = NULL;
+	n->notice = false;
 	if (n->kind != WSP_REG_NONE)
 		wsp_stat_dec(WSP_STAT_REGISTRATIONS);
 	n->kind = WSP_REG_NONE;
@@ -748,7 +858,8 @@ void wsp_notify_listen_stop_end(struct wsp_sock *ws)
  * @ws: the object, at its last reference
  *
  * Restores the callbacks it replaced (if still in place) and ends the
- * registration, dropping its eventfd or window. A TCP listener's queued
+ * registration, dropping its eventfd or window, and the notices to
+ * displaced registrations not yet enumerated. A TCP listener's queued
  * children are unhooked too: the protocol's release that follows may
  * hand them to another listener.
  *
@@ -756,9 +867,11 @@ void wsp_notify_listen_stop_end(struct wsp_sock *ws)
  */
 void wsp_notify_detach(struct wsp_sock *ws)
 {
+	struct wsp_displaced notices[WSP_MAX_DISPLACED_NOTICES];
 	struct wsp_notify *n = &ws->notify;
 	struct sock *sk = ws->sock->sk;
-	struct wsp_reg_refs refs;
+	struct wsp_reg_refs refs = { };
+	u32 count, i;
 
 	write_lock_bh(&sk->sk_callback_lock);
 	wsp_restore_locked(n, sk);
@@ -773,8 +886,13 @@ void wsp_notify_detach(struct wsp_sock *ws)
 	 */
 	spin_lock_bh(&n->lock);
 	wsp_reg_take_locked(n, &refs);
+	count = n->ndisplaced;
+	memcpy(notices, n->displaced, sizeof(notices));
+	n->ndisplaced = 0;
 	spin_unlock_bh(&n->lock);
 	wsp_reg_refs_put(&refs);
+	for (i = 0; i < count; i++)
+		wsp_displaced_put(&notices[i]);
 	mutex_destroy(&n->change_lock);
 }
 
@@ -784,26 +902,30 @@ void wsp_notify_detach(struct wsp_sock *ws)
  * @eventfd: the eventfd's file descriptor (unused when @mask is 0)
  * @mask: the events; 0 cancels
  * @descriptor: the descriptor number registered through
+ * @flags: %WSP_SELECT_NOTIFY_DISPLACED, or 0
  *
  * Every event is re-armed; the record is kept, and recorded events that
  * match @mask signal the new eventfd at once. Nothing true but already
  * consumed is signalled again; new arrivals are. The socket becomes
- * non-blocking.
+ * non-blocking. The registration replaced gets its notice if it asked
+ * for one; a notice waiting for the new eventfd is dropped (its
+ * registrant is registered again).
  *
  * Context: process context.
  * Return: 0, -EINVAL for mask bits above %WSP_FD_ALL_EVENTS or a file that
  * is not an eventfd, -EBADF for a closed fd.
  */
 int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
-			    u64 descriptor)
+			    u64 descriptor, u32 flags)
 {
 	struct wsp_notify *n = &ws->notify;
 	struct eventfd_ctx *efd = NULL;
+	struct wsp_reg_refs old = { };
 	struct file *efile = NULL;
-	struct wsp_reg_refs old;
 	struct fd f = {};
 	u32 signal;
 	int err = 0;
+	int i;
 
 	if (mask & ~WSP_FD_ALL_EVENTS)
 		return -EINVAL;
@@ -828,6 +950,9 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 	}
 	wsp_sock_set_nonblocking(ws, true);
 	spin_lock_bh(&n->lock);
+	/* No @efile with a mask: the registration's own eventfd again. */
+	wsp_notice_displaced_locked(n, descriptor,
+				    efile ? efd : mask ? n->efd : NULL, &old);
 	wsp_reg_take_locked(n, &old);
 	n->held = 0;
 	if (mask) {
@@ -845,6 +970,10 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 		/* Before wsp_reg_pid() may move the previous pid out of @old. */
 		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
 		n->pid = wsp_reg_pid(&old);
+		n->notice = flags & WSP_SELECT_NOTIFY_DISPLACED;
+		i = wsp_displaced_find_locked(n, efd);
+		if (i >= 0)
+			wsp_displaced_remove_locked(n, i, &old.drop[1]);
 		signal = n->recorded & mask;
 		if (signal) {
 			n->held = signal;
@@ -872,22 +1001,24 @@ out:
  * @message: the message number to post
  * @mask: the events; 0 cancels
  * @descriptor: the descriptor number registered through (wParam)
+ * @flags: %WSP_SELECT_NOTIFY_DISPLACED, or 0
  *
  * Every event is re-armed and every selected condition that is true now
  * is posted at once (never FD_CONNECT). Messages already queued stay. The
- * socket becomes non-blocking.
+ * socket becomes non-blocking. The registration replaced gets its notice
+ * if it asked for one.
  *
  * Context: process context.
  * Return: 0, -EINVAL for mask bits above %WSP_FD_ALL_EVENTS or a file
  * that is not a window, -EBADF for a closed fd.
  */
 int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
-			    u32 mask, u64 descriptor)
+			    u32 mask, u64 descriptor, u32 flags)
 {
 	struct wsp_notify *n = &ws->notify;
 	struct sock *sk = ws->sock->sk;
+	struct wsp_reg_refs old = { };
 	struct wsp_window *w = NULL;
-	struct wsp_reg_refs old;
 
 	if (mask & ~WSP_FD_ALL_EVENTS)
 		return -EINVAL;
@@ -900,6 +1031,7 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 	mutex_lock(&n->change_lock);
 	wsp_sock_set_nonblocking(ws, true);
 	spin_lock_bh(&n->lock);
+	wsp_notice_displaced_locked(n, descriptor, NULL, &old);
 	wsp_reg_take_locked(n, &old);
 	n->held = 0;
 	if (mask) {
@@ -913,6 +1045,7 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 		/* Before wsp_reg_pid() may move the previous pid out of @old. */
 		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
 		n->pid = wsp_reg_pid(&old);
+		n->notice = flags & WSP_SELECT_NOTIFY_DISPLACED;
 
 		wsp_on_readable_locked(n, sk);
 		if (n->connected && wsp_writable(sk))
@@ -978,29 +1111,35 @@ static int wsp_check_eventfd(struct wsp_notify *n, struct file *file)
 /**
  * wsp_notify_enum() - WSPEnumNetworkEvents
  * @ws: the socket
- * @eventfd: an eventfd to reset, or -1
- * @events: out: the recorded events of the event-select mask (0 with no
- *	event-select registration); they leave the record
- * @errors: out: their error codes; other slots are not written
+ * @a: the arguments: @a->eventfd, an eventfd to reset, or -1. Out:
+ *	@a->network_events, the recorded events of the event-select mask (0
+ *	with no event-select registration), which leave the record, and
+ *	their @a->errors (other slots are not written); or, when
+ *	@a->eventfd has a notice waiting, %WSP_FD_DISPLACED alone, with
+ *	@a->displaced_pid and @a->displaced_descriptor
  *
  * Copying, clearing and resetting are one step under the socket's
- * notification lock: an event that races with it is either in @events or
- * signals the eventfd again.
+ * notification lock: an event that races with it is either in the result
+ * or signals the eventfd again; so is a notice. An enumeration that
+ * consumes a notice is its displaced registrant's: it reports and clears
+ * none of the active registration's events (whose eventfd is never the
+ * notice's: a registration naming that eventfd drops the notice).
  *
  * Context: process context.
  * Return: 0, -EBADF for a closed fd, -EINVAL for a file that is not an
  * eventfd.
  */
-int wsp_notify_enum(struct wsp_sock *ws, int eventfd, u32 *events,
-		    s32 *errors)
+int wsp_notify_enum(struct wsp_sock *ws, struct wsp_enum_events_args *a)
 {
 	struct wsp_notify *n = &ws->notify;
+	struct wsp_displaced notice = { };
+	struct eventfd_ctx *efd = NULL;
 	unsigned long out = 0;
 	struct fd f = {};
-	int bit, err;
+	int bit, err, i = -1;
 
-	if (eventfd != -1) {
-		f = fdget(eventfd);
+	if (a->eventfd != -1) {
+		f = fdget(a->eventfd);
 		if (!fd_file(f))
 			return -EBADF;
 		err = wsp_check_eventfd(n, fd_file(f));
@@ -1011,18 +1150,41 @@ int wsp_notify_enum(struct wsp_sock *ws, int eventfd, u32 *events,
 	}
 
 	spin_lock_bh(&n->lock);
-	if (n->kind == WSP_REG_EVENT) {
+	/*
+	 * A notice is never for the registration's own eventfd. Decided
+	 * under the lock, so that a notice given meanwhile, whose signal
+	 * the reset below clears, is reported now.
+	 */
+	if (fd_file(f) && n->ndisplaced && fd_file(f) != n->efile) {
+		/* An eventfd (checked above): this cannot fail or sleep. */
+		efd = eventfd_ctx_fileget(fd_file(f));
+		if (IS_ERR(efd))
+			efd = NULL;
+		else
+			i = wsp_displaced_find_locked(n, efd);
+	}
+	if (i >= 0) {
+		wsp_displaced_remove_locked(n, i, &notice);
+	} else if (n->kind == WSP_REG_EVENT) {
 		out = n->recorded & n->mask;
 		n->recorded &= ~out;
 		for_each_set_bit(bit, &out, WSP_FD_MAX_EVENTS)
-			errors[bit] = n->errors[bit];
+			a->errors[bit] = n->errors[bit];
 	}
 	if (fd_file(f))
 		wsp_eventfd_reset(fd_file(f));
 	spin_unlock_bh(&n->lock);
 
+	if (notice.efd) {
+		out |= WSP_FD_DISPLACED;
+		a->displaced_pid = pid_vnr(notice.pid);
+		a->displaced_descriptor = notice.descriptor;
+		wsp_displaced_put(&notice);
+	}
+	if (efd)
+		eventfd_ctx_put(efd);
 	fdput(f);
-	*events = out;
+	a->network_events = out;
 	return 0;
 }
 

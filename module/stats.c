@@ -7,7 +7,8 @@
  * in /sys/kernel/debug/wspshare/counters, one "name: value" per line:
  * every test run ends by checking they are back to zero. And one counter
  * per kind of refused request (a duplication not permitted, or over its
- * user's or the system's bound), in .../refusals, which only grow.
+ * user's or the system's bound; a displaced registration's notice dropped
+ * over the per-socket bound), in .../refusals, which only grow.
  *
  * Locking: the counters are atomics; nothing else is shared.
  */
@@ -32,6 +33,7 @@ static const char *const wsp_refusal_names[WSP_REFUSED_COUNT] = {
 	[WSP_REFUSED_NOT_PERMITTED]	= "duplicate_not_permitted",
 	[WSP_REFUSED_USER_LIMIT]	= "duplicate_user_limit",
 	[WSP_REFUSED_SYSTEM_LIMIT]	= "duplicate_system_limit",
+	[WSP_REFUSED_DISPLACED_NOTICE]	= "displaced_notice_dropped",
 };
 
 /**

@@ -1890,6 +1890,226 @@ TEST(one_registration_per_socket)
 }
 
 /* ---------------------------------------------------------------- */
+/* wspshare's extension: the notice to a displaced registration      */
+/* ---------------------------------------------------------------- */
+
+/* Another descriptor of this process, made by duplication to itself. */
+static SOCKET second_descriptor(SOCKET s)
+{
+	WSAPROTOCOL_INFOW pi;
+	int e;
+
+	if (WSPDuplicateSocket(s, getpid(), &pi, &e))
+		return INVALID_SOCKET;
+	return WSPSocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+			 FROM_PROTOCOL_INFO, &pi, 0, 0, &e);
+}
+
+/*
+ * WSPEventSelectEx asked for the notice; a registration through another
+ * descriptor signals the event object, and WSPEnumNetworkEventsEx says
+ * who, once.
+ */
+TEST(event_select_ex_displaced_names_displacer)
+{
+	WSANETWORKEVENTS ne;
+	WSPDISPLACEMENT d;
+	SOCKET l, c, s, c2;
+	WSAEVENT ev, ev2;
+	int e;
+
+	NEED_MODULE();
+	TCP_PAIR(AF_INET, l, c, s);
+	c2 = second_descriptor(c);
+	ASSERT_LE(0, c2);
+	ev = WSPCreateEvent(&e);
+	ev2 = WSPCreateEvent(&e);
+	ASSERT_EQ(0, WSPEventSelectEx(c, ev, FD_READ,
+				      WSP_SELECT_NOTIFY_DISPLACED, &e));
+	ASSERT_EQ(0, WSPWaitForEvent(ev, 0, &e));
+	ASSERT_EQ(0, WSPEventSelect(c2, ev2, FD_READ, &e));
+	ASSERT_EQ(1, WSPWaitForEvent(ev, 0, &e));
+
+	memset(&ne, 0, sizeof(ne));
+	memset(&d, 0xff, sizeof(d));
+	ASSERT_EQ(0, WSPEnumNetworkEventsEx(c, ev, &ne, &d, &e));
+	EXPECT_EQ(WSP_FD_DISPLACED, ne.lNetworkEvents);
+	EXPECT_EQ((DWORD)getpid(), d.dwProcessId);
+	EXPECT_EQ(0, d.dwReserved);
+	EXPECT_EQ((uint64_t)c2, d.Descriptor);
+	EXPECT_EQ(0, WSPWaitForEvent(ev, 0, &e));
+	ASSERT_EQ(0, WSPEnumNetworkEventsEx(c, ev, &ne, NULL, &e));
+	EXPECT_EQ(0, ne.lNetworkEvents);
+}
+
+/* The plain WSPEnumNetworkEvents reports the bit too. */
+TEST(enum_network_events_reports_displaced_bit)
+{
+	WSANETWORKEVENTS ne;
+	SOCKET l, c, s, c2;
+	WSAEVENT ev, ev2;
+	int e;
+
+	NEED_MODULE();
+	TCP_PAIR(AF_INET, l, c, s);
+	c2 = second_descriptor(c);
+	ASSERT_LE(0, c2);
+	ev = WSPCreateEvent(&e);
+	ev2 = WSPCreateEvent(&e);
+	ASSERT_EQ(0, WSPEventSelectEx(c, ev, FD_READ,
+				      WSP_SELECT_NOTIFY_DISPLACED, &e));
+	ASSERT_EQ(0, WSPEventSelect(c2, ev2, 0, &e));
+	memset(&ne, 0, sizeof(ne));
+	ASSERT_EQ(0, WSPEnumNetworkEvents(c, ev, &ne, &e));
+	EXPECT_EQ(WSP_FD_DISPLACED, ne.lNetworkEvents);
+}
+
+/*
+ * WSPAsyncSelectEx asked for the notice: one message, lParam
+ * WSAMAKESELECTREPLY(WSP_FD_DISPLACED, 0), wParam the socket it was made
+ * through; WSPGetMessageEx gives the displacing process.
+ */
+TEST(async_select_ex_displaced_message)
+{
+	SOCKET l, c, s, c2;
+	DWORD pid = 77;
+	WSAEVENT ev;
+	MSG msg;
+	HWND w;
+	int e;
+
+	NEED_MODULE();
+	TCP_PAIR(AF_INET, l, c, s);
+	c2 = second_descriptor(c);
+	ASSERT_LE(0, c2);
+	w = WSPCreateWindow(&e);
+	ASSERT_LE(0, w);
+	ev = WSPCreateEvent(&e);
+	ASSERT_EQ(0, WSPAsyncSelectEx(c, w, WM_SOCKET, FD_READ,
+				      WSP_SELECT_NOTIFY_DISPLACED, &e));
+	ASSERT_EQ(0, WSPEventSelect(c2, ev, FD_READ, &e));
+
+	memset(&msg, 0, sizeof(msg));
+	ASSERT_EQ(1, WSPGetMessageEx(w, &msg, &pid, 0, &e));
+	EXPECT_EQ(w, msg.hwnd);
+	EXPECT_EQ(WM_SOCKET, msg.message);
+	EXPECT_EQ((WPARAM)c, msg.wParam);
+	EXPECT_EQ(WSAMAKESELECTREPLY(WSP_FD_DISPLACED, 0), msg.lParam);
+	EXPECT_EQ(WSP_FD_DISPLACED, WSAGETSELECTEVENT(msg.lParam));
+	EXPECT_EQ((DWORD)getpid(), pid);
+	EXPECT_EQ(0, WSPGetMessage(w, &msg, 0, &e));
+}
+
+/* An ordinary message leaves WSPGetMessageEx's process id at 0. */
+TEST(get_message_ex_process_id_zero_for_events)
+{
+	SOCKET l, c, s;
+	DWORD pid = 77;
+	MSG msg;
+	HWND w;
+	int e;
+
+	NEED_MODULE();
+	TCP_PAIR(AF_INET, l, c, s);
+	w = WSPCreateWindow(&e);
+	ASSERT_LE(0, w);
+	ASSERT_EQ(0, WSPAsyncSelectEx(c, w, WM_SOCKET, FD_WRITE,
+				      WSP_SELECT_NOTIFY_DISPLACED, &e));
+	ASSERT_EQ(1, WSPGetMessageEx(w, &msg, &pid, WAIT_MS, &e));
+	EXPECT_EQ(FD_WRITE, WSAGETSELECTEVENT(msg.lParam));
+	EXPECT_EQ(0, pid);
+}
+
+/* Another process, through the descriptor it inherited: told its pid. */
+TEST(displaced_by_another_process_names_it)
+{
+	int to_child[2], from_child[2], e;
+	WSANETWORKEVENTS ne;
+	WSPDISPLACEMENT d;
+	SOCKET l, c, s;
+	WSAEVENT ev;
+	pid_t b;
+	char go;
+
+	NEED_MODULE();
+	TCP_PAIR(AF_INET, l, c, s);
+	ev = WSPCreateEvent(&e);
+	ASSERT_EQ(0, WSPEventSelectEx(c, ev, FD_READ,
+				      WSP_SELECT_NOTIFY_DISPLACED, &e));
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(from_child));
+	b = fork();
+	ASSERT_LE(0, b);
+	if (b == 0) {
+		WSAEVENT bev = WSPCreateEvent(&e);
+
+		if (bev < 0 || WSPEventSelect(c, bev, FD_WRITE, &e))
+			_exit(1);
+		if (write_all(from_child[1], "r", 1) ||
+		    read_all(to_child[0], &go, 1))
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(0, read_all(from_child[0], &go, 1));
+	ASSERT_EQ(1, WSPWaitForEvent(ev, 0, &e));
+	memset(&ne, 0, sizeof(ne));
+	ASSERT_EQ(0, WSPEnumNetworkEventsEx(c, ev, &ne, &d, &e));
+	EXPECT_EQ(WSP_FD_DISPLACED, ne.lNetworkEvents);
+	EXPECT_EQ((DWORD)b, d.dwProcessId);
+	EXPECT_EQ((uint64_t)c, d.Descriptor);
+	ASSERT_EQ(0, write_all(to_child[1], "x", 1));
+	EXPECT_EQ(0, child_status(b));
+}
+
+/* Without the flag, WSPEventSelect stays silent, as in Windows. */
+TEST(event_select_displaced_silently_without_flag)
+{
+	WSANETWORKEVENTS ne;
+	SOCKET l, c, s, c2;
+	WSAEVENT ev, ev2;
+	int e;
+
+	NEED_MODULE();
+	TCP_PAIR(AF_INET, l, c, s);
+	c2 = second_descriptor(c);
+	ASSERT_LE(0, c2);
+	ev = WSPCreateEvent(&e);
+	ev2 = WSPCreateEvent(&e);
+	ASSERT_EQ(0, WSPEventSelectEx(c, ev, FD_READ, 0, &e));
+	ASSERT_EQ(0, WSPEventSelect(c2, ev2, FD_READ, &e));
+	EXPECT_EQ(0, WSPWaitForEvent(ev, 0, &e));
+	memset(&ne, 0, sizeof(ne));
+	ASSERT_EQ(0, WSPEnumNetworkEvents(c, ev, &ne, &e));
+	EXPECT_EQ(0, ne.lNetworkEvents);
+}
+
+/* Unknown flags, and WSP_FD_DISPLACED in a mask: WSAEINVAL. */
+TEST(select_ex_errors)
+{
+	SOCKET l, c, s;
+	WSAEVENT ev;
+	HWND w;
+	int e;
+
+	NEED_MODULE();
+	TCP_PAIR(AF_INET, l, c, s);
+	ev = WSPCreateEvent(&e);
+	w = WSPCreateWindow(&e);
+	EXPECT_WSA(WSAEINVAL, WSPEventSelectEx(c, ev, FD_READ,
+					       WSP_SELECT_NOTIFY_DISPLACED << 1,
+					       &e));
+	EXPECT_WSA(WSAEINVAL, WSPAsyncSelectEx(c, w, WM_SOCKET, FD_READ,
+					       0x80000000u, &e));
+	EXPECT_WSA(WSAEINVAL, WSPEventSelectEx(c, ev, WSP_FD_DISPLACED,
+					       WSP_SELECT_NOTIFY_DISPLACED, &e));
+	EXPECT_WSA(WSAEINVAL, WSPAsyncSelect(c, w, WM_SOCKET,
+					     FD_READ | WSP_FD_DISPLACED, &e));
+	EXPECT_WSA(WSAENOTSOCK, WSPEventSelectEx(ev, ev, FD_READ,
+						 WSP_SELECT_NOTIFY_DISPLACED,
+						 &e));
+}
+
+/* ---------------------------------------------------------------- */
 /* The seed's scenario, with WSP* calls only                          */
 /* ---------------------------------------------------------------- */
 

@@ -255,7 +255,7 @@ static long posted(int win)
 		TH_LOG("event %#x error %d, want %#x error %d",		\
 		       WSP_MSG_EVENT(m), WSP_MSG_ERROR(m),		\
 		       (unsigned int)(ev), (int)(err));			\
-	EXPECT_EQ(0, (m)->__pad);					\
+	EXPECT_EQ(0, (m)->pid);					\
 } while (0)
 
 /* shutdown(2), returning -errno. */
@@ -2642,8 +2642,9 @@ TEST_F(notify, accept_inherited_async_select_posts_true_conditions)
 /* The bad event-select calls; each must fail and leave all as it was. */
 /*
  * What an event-select and an async-select check of their arguments
- * alike: @cmd with @a on @fd fails with EINVAL for nonzero @flags or an
- * unknown bit in @mask, with EBADF for a closed or negative @target fd,
+ * alike: @cmd with @a on @fd fails with EINVAL for an unknown bit in
+ * @flags (WSP_SELECT_NOTIFY_DISPLACED is the one known) or in @mask, with
+ * EBADF for a closed or negative @target fd,
  * with EINVAL for each of the @nwrong files of the wrong kind in @wrong,
  * and with EFAULT for no argument at all.
  */
@@ -2654,7 +2655,7 @@ static void bad_select_args(struct __test_metadata *_metadata, int fd,
 {
 	int i;
 
-	*flags = 1;
+	*flags = WSP_SELECT_NOTIFY_DISPLACED << 1;
 	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, cmd, a));
 	*flags = 0x80000000u;
 	EXPECT_EQ(-EINVAL, wsp_ioctl(fd, cmd, a));

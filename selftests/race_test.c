@@ -2,8 +2,9 @@
 /*
  * race_test - the socket's one registration under concurrency: processes
  * replacing it through their own descriptors while events fire, replacing
- * it while descriptors are closed and duplicated, and enumerating while
- * events arrive.
+ * it while descriptors are closed and duplicated, enumerating while
+ * events arrive, and replacing registrations that asked for the notice to
+ * a displaced registrant.
  *
  * Each test runs for a bounded time (RUN_MS of wall time, and an iteration
  * cap per loop), with fixed seeds (WSP_RACE_SEED overrides), and asserts
@@ -236,6 +237,9 @@ struct race_stats {
 	long b_iters, b_signals;
 	long sends, send_bytes;
 	long r_iters, c_iters, c_closes;
+	pid_t a_pid, b_pid;	/* the notice race's A and B */
+	int a_fd;		/* A's descriptor, in A */
+	long a_notices, b_notices;
 };
 
 static struct race_stats *shared_stats(void)
@@ -1035,6 +1039,189 @@ TEST_F(race, accept_inherits_event_select_under_traffic)
 TEST_F(race, accept_inherits_async_select_under_traffic)
 {
 	accept_under_traffic(_metadata, self->dev, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* 5. Registrations that asked for the notice, replaced concurrently. */
+/* ------------------------------------------------------------------ */
+
+#define NOTIFY WSP_SELECT_NOTIFY_DISPLACED
+
+/*
+ * A's window, read now: 0, or the exit code of what was wrong. A notice
+ * must name A's descriptor and message, with no error, and B as the
+ * displacing process (only B replaces A's registrations); every other
+ * message is one event of A's mask.
+ */
+static int check_a_window(int wa, int fd, struct race_stats *st)
+{
+	struct wsp_message m[16];
+	int i, n;
+
+	n = wsp_read_messages(wa, m, 16);
+	for (i = 0; i < n; i++) {
+		if (m[i].message != A_MESSAGE || m[i].wparam != (uint64_t)fd)
+			return 41;
+		if (m[i].event == WSP_FD_DISPLACED) {
+			if (m[i].error || m[i].pid != st->b_pid)
+				return 42;
+			st->a_notices++;
+		} else if (!m[i].event || (m[i].event & (m[i].event - 1)) ||
+			   (m[i].event & ~A_MASK) || m[i].pid) {
+			return 43;
+		}
+	}
+	return 0;
+}
+
+/* Process A: async-select asking for the notice, receive, read. */
+static int run_notice_a(int dev, int from, struct start_line *sl, int wa,
+			uint32_t seed, struct race_stats *st)
+{
+	long end, n;
+	int fd, i, ret;
+
+	fd = child_redeem(dev, from);
+	if (fd < 0)
+		return 2;
+	st->a_fd = fd;
+	if (start_line_wait(sl))
+		return 3;
+	end = now_ms() + RUN_MS;
+	for (i = 0; i < ITER_CAP && now_ms() < end; i++) {
+		uint32_t r = next_rand(&seed);
+
+		if (wsp_async_select_flags(fd, wa, A_MESSAGE,
+					   r % 8 ? A_MASK : 0, NOTIFY))
+			return 40;
+		n = recv_some(fd, 1 + r % 4096);
+		if (n == 0)
+			return 44;
+		if (n < 0 && n != -EAGAIN)
+			return 45;
+		if (r % 2 == 0) {
+			ret = check_a_window(wa, fd, st);
+			if (ret)
+				return ret;
+		}
+	}
+	st->a_iters = i;
+	return check_a_window(wa, fd, st);
+}
+
+/*
+ * Process B: enumerate (a notice there must be alone and name A and its
+ * descriptor), then event-select asking for the notice again.
+ */
+static int run_notice_b(int dev, int from, struct start_line *sl, int eb,
+			uint32_t seed, struct race_stats *st)
+{
+	struct wsp_enum_events_args e;
+	long end, n;
+	int fd, i, ret;
+
+	ret = racer_ready(dev, from, sl, &fd, NULL);
+	if (ret)
+		return ret;
+	end = now_ms() + RUN_MS;
+	for (i = 0; i < ITER_CAP && now_ms() < end; i++) {
+		uint32_t r = next_rand(&seed);
+
+		if (r % 2 == 0) {
+			memset(&e, 0, sizeof(e));
+			if (wsp_enum(fd, eb, &e))
+				return 50;
+			if (e.network_events & WSP_FD_DISPLACED) {
+				if (e.network_events != WSP_FD_DISPLACED ||
+				    e.displaced_pid != st->a_pid ||
+				    e.displaced_descriptor !=
+				    (uint64_t)st->a_fd)
+					return 51;
+				st->b_notices++;
+			}
+		}
+		if (wsp_event_select_flags(fd, eb, r % 8 ? B_MASK : 0, NOTIFY))
+			return 52;
+		n = recv_some(fd, 1 + r % 4096);
+		if (n == 0)
+			return 53;
+		if (n < 0 && n != -EAGAIN)
+			return 54;
+	}
+	st->b_iters = i;
+	return 0;
+}
+
+/*
+ * A (async-select) and B (event-select), each asking for the notice,
+ * replace each other's registration of one socket through their own
+ * descriptors while data keeps coming: every notice names the other
+ * process and its descriptor, and nothing else arrives mixed with it.
+ * The debug kernel's kmemleak and lockdep watch the notices' references.
+ */
+TEST_F(race, noticed_registrations_replaced_across_processes)
+{
+	struct start_line sl;
+	int to_a[2], to_b[2];
+	int wa, eb, ra, rb, rs;
+	pid_t a, b, snd;
+
+	wa = wsp_window(self->dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC, 256);
+	ASSERT_LE(0, wa);
+	eb = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, eb);
+	ASSERT_EQ(0, start_line_init(&sl));
+	ASSERT_EQ(0, pipe2(to_a, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(to_b, O_CLOEXEC));
+
+	a = fork();
+	KID(0, a);
+	if (a == 0) {
+		close(to_a[1]);
+		_exit(run_notice_a(self->dev, to_a[0], &sl, wa, self->seed,
+				   self->st));
+	}
+	b = fork();
+	KID(1, b);
+	if (b == 0) {
+		close(to_b[1]);
+		_exit(run_notice_b(self->dev, to_b[0], &sl, eb,
+				   self->seed * 3 + 1, self->st));
+	}
+	snd = fork();
+	KID(2, snd);
+	if (snd == 0)
+		_exit(run_sender(self->c, self->s, &sl, self->seed * 7 + 2,
+				 self->st, RUN_MS, -1, 1024));
+	self->st->a_pid = a;
+	self->st->b_pid = b;
+	close(to_a[0]);
+	close(to_b[0]);
+	EXPECT_EQ(0, send_duplicate(self->s, a, to_a[1]));
+	EXPECT_EQ(0, send_duplicate(self->s, b, to_b[1]));
+	close(to_a[1]);
+	close(to_b[1]);
+	EXPECT_EQ(0, start_line_ready(&sl, 3));
+	start_line_go(&sl);
+
+	ra = REAP(0, RUN_MS + 2 * WAIT_MS);
+	rb = REAP(1, RUN_MS + 2 * WAIT_MS);
+	rs = REAP(2, RUN_MS + 2 * WAIT_MS);
+	start_line_close(&sl);
+	EXPECT_EQ(0, ra) TH_LOG("process A failed: %d", ra);
+	EXPECT_EQ(0, rb) TH_LOG("process B failed: %d", rb);
+	EXPECT_EQ(0, rs) TH_LOG("the sender failed: %d", rs);
+	TH_LOG("A %ld iterations, %ld notices; B %ld iterations, %ld notices; %ld sends",
+	       self->st->a_iters, self->st->a_notices, self->st->b_iters,
+	       self->st->b_notices, self->st->sends);
+	EXPECT_LT(0, self->st->a_iters);
+	EXPECT_LT(0, self->st->b_iters);
+	EXPECT_LT(0, self->st->a_notices + self->st->b_notices);
+
+	/* The parent's cancel ends it; the notices go with the socket. */
+	EXPECT_EQ(0, wsp_event_select(self->s, -1, 0));
+	close(wa);
+	close(eb);
 }
 
 TEST_HARNESS_MAIN

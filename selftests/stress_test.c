@@ -314,9 +314,9 @@ static bool message_ok(const struct wsp_message *m, char *why, size_t len)
 	const struct reg_entry *e;
 
 	if (!ev || (ev & (ev - 1)) || (ev & ~WSP_FD_ALL_EVENTS) ||
-	    !known_error(err) || m->__pad) {
-		snprintf(why, len, "message %#x event %#x error %d pad %#x",
-			 m->message, ev, err, m->__pad);
+	    !known_error(err) || m->pid) {
+		snprintf(why, len, "message %#x event %#x error %d pid %d",
+			 m->message, ev, err, m->pid);
 		return false;
 	}
 	if (m->wparam == WSP_DESCRIPTOR_UNKNOWN) {

@@ -672,7 +672,7 @@ TEST_F(win, poll_wakes_on_post)
 /* The messages async-select posts.                                   */
 /* ------------------------------------------------------------------ */
 
-/* {hwnd, message, event, wparam = descriptor, error, __pad = 0}. */
+/* {hwnd, message, event, wparam = descriptor, error, pid = 0}. */
 TEST_F(win, message_fields)
 {
 	struct wsp_message m[2];
@@ -686,7 +686,7 @@ TEST_F(win, message_fields)
 	ASSERT_EQ(1, wsp_read_messages(self->w, m, 2));
 	EXPECT_EQ((uint64_t)self->w, m[0].hwnd);
 	EXPECT_EQ(0x401, m[0].message);
-	EXPECT_EQ(0, m[0].__pad);
+	EXPECT_EQ(0, m[0].pid);
 	EXPECT_EQ((uint64_t)self->s, m[0].wparam);
 	EXPECT_EQ(WSP_FD_READ, m[0].event);
 	EXPECT_EQ(0, m[0].error);

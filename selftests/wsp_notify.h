@@ -21,24 +21,39 @@ static inline int wsp_window(int dev, unsigned int flags, unsigned int limit)
 	return fd < 0 ? -errno : fd;
 }
 
-static inline int wsp_event_select(int fd, int efd, unsigned int mask)
+/* Event-select through @fd (its number as the descriptor), with @flags. */
+static inline int wsp_event_select_flags(int fd, int efd, unsigned int mask,
+					 unsigned int flags)
 {
 	struct wsp_event_select_args a = {
-		.eventfd = efd, .mask = mask, .descriptor = fd,
+		.flags = flags, .eventfd = efd, .mask = mask, .descriptor = fd,
 	};
 
 	return ioctl(fd, WSP_IOC_EVENT_SELECT, &a) < 0 ? -errno : 0;
 }
 
-static inline int wsp_async_select(int fd, int window, unsigned int message,
-				   unsigned int mask)
+static inline int wsp_event_select(int fd, int efd, unsigned int mask)
+{
+	return wsp_event_select_flags(fd, efd, mask, 0);
+}
+
+/* Async-select through @fd (its number as the descriptor), with @flags. */
+static inline int wsp_async_select_flags(int fd, int window,
+					 unsigned int message,
+					 unsigned int mask, unsigned int flags)
 {
 	struct wsp_async_select_args a = {
-		.window = window, .message = message, .mask = mask,
-		.descriptor = fd,
+		.flags = flags, .window = window, .message = message,
+		.mask = mask, .descriptor = fd,
 	};
 
 	return ioctl(fd, WSP_IOC_ASYNC_SELECT, &a) < 0 ? -errno : 0;
+}
+
+static inline int wsp_async_select(int fd, int window, unsigned int message,
+				   unsigned int mask)
+{
+	return wsp_async_select_flags(fd, window, message, mask, 0);
 }
 
 /*

@@ -252,6 +252,33 @@ struct wsp_socket_info {
 #define WSP_FD_ALL_EVENTS		0x3ff
 
 /*
+ * A wspshare-only event, outside WSP_FD_ALL_EVENTS (so never accepted in a
+ * mask: EINVAL): "your registration was replaced". Reported once to a
+ * registration made with %WSP_SELECT_NOTIFY_DISPLACED when a later
+ * event-select or async-select, through another descriptor or from
+ * another process, replaces or cancels it. Bit 15 keeps it inside the 16
+ * bits Windows' lParam gives an event (WSAMAKESELECTREPLY).
+ */
+#define WSP_FD_DISPLACED_BIT		15
+#define WSP_FD_DISPLACED		0x8000
+
+/*
+ * Flags of %WSP_IOC_EVENT_SELECT and %WSP_IOC_ASYNC_SELECT.
+ *
+ * WSP_SELECT_NOTIFY_DISPLACED: tell this registration, once, when another
+ * one replaces it (%WSP_FD_DISPLACED). Not inherited by accepted sockets;
+ * ignored with a zero mask.
+ */
+#define WSP_SELECT_NOTIFY_DISPLACED	0x1U
+
+/*
+ * The most notices to displaced event-select registrations one socket
+ * keeps until they are enumerated; one more drops the oldest (counted in
+ * debugfs as "displaced_notice_dropped").
+ */
+#define WSP_MAX_DISPLACED_NOTICES	4
+
+/*
  * An event's error is a Linux errno value, positive (ECONNREFUSED,
  * ETIMEDOUT, ECONNRESET, ...), or 0; libwsp turns it into Winsock's code.
  */
@@ -290,7 +317,8 @@ struct wsp_window_args {
  * @event: the one FD_* event the message reports
  * @wparam: the descriptor the registration was made through
  * @error: the event's error: a positive Linux errno value, or 0
- * @__pad: 0
+ * @pid: for %WSP_FD_DISPLACED: the displacing process, as the displaced
+ *	registrant's pid namespace sees it (0 if not visible there); else 0
  *
  * libwsp packs @event and @error into Windows' lParam
  * (WSAMAKESELECTREPLY, with Winsock's error code).
@@ -301,7 +329,7 @@ struct wsp_message {
 	__u32 event;
 	__u64 wparam;
 	__s32 error;
-	__u32 __pad;
+	__s32 pid;
 };
 
 /**
@@ -324,7 +352,7 @@ struct wsp_window_info {
 
 /**
  * struct wsp_event_select_args - WSPEventSelect
- * @flags: must be 0
+ * @flags: %WSP_SELECT_NOTIFY_DISPLACED
  * @eventfd: an eventfd to signal; ignored when @mask is 0 (else EBADF for
  *	a closed fd, EINVAL for a file that is not an eventfd)
  * @mask: the FD_* events to report; 0 cancels
@@ -345,7 +373,7 @@ struct wsp_event_select_args {
 
 /**
  * struct wsp_async_select_args - WSPAsyncSelect
- * @flags: must be 0
+ * @flags: %WSP_SELECT_NOTIFY_DISPLACED
  * @window: a window's file descriptor (%WSP_IOC_WINDOW); ignored when
  *	@mask is 0 (else EBADF, or EINVAL for a file that is not a window)
  * @message: the message number to post (wMsg)
@@ -381,6 +409,21 @@ struct wsp_async_select_args {
  * @errors: out: the error of each reported event, a positive Linux errno
  *	value or 0, indexed by WSP_FD_*_BIT; slots of events not reported
  *	are left as the caller passed them
+ * @displaced_pid: out, with %WSP_FD_DISPLACED: the process whose
+ *	registration displaced the one that named @eventfd, as the caller's
+ *	pid namespace sees it (0 if not visible there); else left as passed
+ * @__reserved2: must be 0
+ * @displaced_descriptor: out, with %WSP_FD_DISPLACED: the descriptor
+ *	number that process registered through; else left as passed
+ *
+ * %WSP_FD_DISPLACED is reported in @network_events when @eventfd is the
+ * eventfd of a displaced registration that asked for the notice (see
+ * %WSP_SELECT_NOTIFY_DISPLACED); the notice is then consumed, and the
+ * eventfd reset. Such an enumeration reports %WSP_FD_DISPLACED alone: it
+ * neither reports nor clears the active registration's events (a
+ * registration that names the eventfd again drops its notice). A struct
+ * without the displaced_* fields (56 bytes, the first version) still
+ * gets the bit.
  */
 struct wsp_enum_events_args {
 	__u32 flags;
@@ -388,6 +431,9 @@ struct wsp_enum_events_args {
 	__u32 network_events;
 	__u32 __reserved;
 	__s32 errors[WSP_FD_MAX_EVENTS];
+	__s32 displaced_pid;
+	__u32 __reserved2;
+	__u64 displaced_descriptor;
 };
 
 /* Kinds of registration. */
