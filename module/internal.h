@@ -14,11 +14,14 @@
  *   notify.c      the registration, the event record, socket callbacks
  *   window.c      windows: message queues for async-select
  *   stats.c       live object counters (debugfs)
+ *   trace.c       the tracepoints (trace.h)
  *
  * Dependencies run one way: main.c uses socket.c, token.c, window.c and
- * ioctl.c; socket.c uses ops.c and notify.c; ops.c uses socket.c's lookup,
- * notify.c and descriptor.c; descriptor.c uses notify.c, token.c and
- * ioctl.c; notify.c uses window.c; everything uses stats.c.
+ * ioctl.c; socket.c uses ops.c, notify.c and token.c (to describe a
+ * socket); ops.c uses socket.c's lookup, notify.c and descriptor.c;
+ * descriptor.c uses notify.c, token.c and ioctl.c; notify.c uses
+ * window.c; everything uses stats.c; notify.c and token.c fire the
+ * tracepoints of trace.h.
  */
 #ifndef _WSPSHARE_INTERNAL_H
 #define _WSPSHARE_INTERNAL_H
@@ -188,6 +191,8 @@ struct wsp_displaced {
  *	(%WSP_SELECT_NOTIFY_DISPLACED)
  * @efile: event-select's eventfd file
  * @efd: its context, which is signalled
+ * @efd_number: the eventfd's descriptor number, as the registering
+ *	process named it (shown by WSP_IOC_SOCKETS)
  * @window: async-select's window
  * @waiter: on @window's waiting list while @due is not empty
  * @due: async-select's events whose message @window had no room for;
@@ -220,6 +225,7 @@ struct wsp_notify {
 	bool notice;
 	struct file *efile;
 	struct eventfd_ctx *efd;
+	s32 efd_number;
 	struct wsp_window *window;
 	struct wsp_window_waiter waiter;
 	u32 due;
@@ -245,6 +251,7 @@ struct wsp_notify {
  * @id: unique while the module is loaded (fdinfo, WSP_IOC_SOCKET_INFO)
  * @pending_duplicates: duplications made and not yet redeemed; protected
  *	by token.c's wsp_token_lock
+ * @tokens: those duplications (struct wsp_token), protected likewise
  * @notify: the registration and the event record (notify.c)
  *
  * It lives exactly as long as the socket: attached when the socket is
@@ -256,6 +263,7 @@ struct wsp_sock {
 	struct socket *sock;
 	u64 id;
 	unsigned int pending_duplicates;
+	struct list_head tokens;
 	struct wsp_notify notify;
 };
 
@@ -268,6 +276,8 @@ struct wsp_sock *wsp_sock_alloc(void);
 void wsp_sock_free(struct wsp_sock *ws);
 void wsp_sock_release(struct socket *sock);
 bool wsp_sock_is_nonblocking(const struct wsp_sock *ws);
+unsigned int wsp_sock_list(u64 after, struct wsp_socket_record *recs,
+			   unsigned int max);
 void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
 
 /* ops.c: the proto_ops copies. */
@@ -293,6 +303,7 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 			    u32 mask, u64 descriptor, u32 flags);
 int wsp_notify_enum(struct wsp_sock *ws, struct wsp_enum_events_args *a);
 void wsp_notify_get(struct wsp_sock *ws, struct wsp_registration *reg);
+void wsp_notify_record(struct wsp_sock *ws, struct wsp_socket_record *rec);
 void wsp_notify_reenable(struct wsp_sock *ws, u32 events);
 void wsp_notify_received(struct wsp_sock *ws, long ret);
 void wsp_notify_bound(struct wsp_sock *ws);
@@ -309,6 +320,7 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 int wsp_token_redeem(const struct wsp_protocol_info *info, u32 wsp_flags);
 void wsp_token_cancel(const struct wsp_protocol_info *info);
 void wsp_token_exit(void);
+void wsp_token_record(struct wsp_sock *ws, struct wsp_socket_record *rec);
 
 /* stats.c: live object counters. */
 enum wsp_stat {

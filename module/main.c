@@ -4,7 +4,7 @@
  * ioctls sent to the device itself.
  *
  * Owns: the misc device, its file operations and its ioctls (version,
- * create a socket, redeem a duplication, create a window). An open
+ * create a socket, redeem a duplication, create a window, list sockets). An open
  * /dev/wspshare holds no state of its own: every object lives behind the
  * file descriptors its ioctls create. Each wspshare socket holds a module
  * reference (its proto_ops' owner is this module), each window file pins
@@ -15,8 +15,12 @@
  */
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/minmax.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "internal.h"
 
@@ -77,6 +81,70 @@ static long wsp_dev_window(struct wsp_ioctl_call *call, void *arg)
 	return 0;
 }
 
+/* WSP_IOC_SOCKETS builds this many records at a time, then copies them. */
+#define WSP_SOCKETS_BATCH	16
+/* The largest record size a caller may name (a later, longer record). */
+#define WSP_SOCKET_RECORD_MAX	4096
+
+/* Copy @rec out as a record of @usize bytes: cut short, or zero-extended. */
+static int wsp_dev_record_out(u8 __user *out, u32 usize,
+			      const struct wsp_socket_record *rec)
+{
+	size_t ksize = sizeof(*rec);
+
+	if (copy_to_user(out, rec, min_t(size_t, usize, ksize)))
+		return -EFAULT;
+	if (usize > ksize && clear_user(out + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Anyone may call it: it shows only the sockets of the caller's network
+ * namespace, and without CAP_NET_ADMIN there only the caller's own
+ * (wsp_sock_list()). At most %WSP_SOCKETS_MAX records per call, built
+ * %WSP_SOCKETS_BATCH at a time so that the registry's lock is never held
+ * across a copy to user space.
+ */
+static long wsp_dev_sockets(struct wsp_ioctl_call *call, void *arg)
+{
+	struct wsp_sockets_args *a = arg;
+	u8 __user *out = u64_to_user_ptr(a->records);
+	u32 want = min_t(u32, a->count, WSP_SOCKETS_MAX);
+	u32 usize = a->record_size;
+	struct wsp_socket_record *batch;
+	u64 after = a->after;
+	u32 done = 0, ask, n, i;
+	long ret = 0;
+
+	if (a->flags || a->__reserved ||
+	    usize < sizeof(struct wsp_socket_record) ||
+	    usize > WSP_SOCKET_RECORD_MAX)
+		return -EINVAL;
+
+	batch = kmalloc_array(WSP_SOCKETS_BATCH, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	while (done < want) {
+		ask = min_t(u32, want - done, WSP_SOCKETS_BATCH);
+		memset(batch, 0, ask * sizeof(*batch));
+		n = wsp_sock_list(after, batch, ask);
+		for (i = 0; i < n; i++, out += usize) {
+			ret = wsp_dev_record_out(out, usize, &batch[i]);
+			if (ret)
+				goto out;
+		}
+		done += n;
+		if (n < ask)
+			break;
+		after = batch[n - 1].socket_id;
+	}
+	a->count = done;
+out:
+	kfree(batch);
+	return ret;
+}
+
 static const struct wsp_ioctl_op wsp_dev_ops[] = {
 	WSP_IOCTL_OP(WSP_IOC_VERSION, wsp_dev_version, struct wsp_version,
 		     __reserved),
@@ -86,6 +154,8 @@ static const struct wsp_ioctl_op wsp_dev_ops[] = {
 		     info),
 	WSP_IOCTL_OP(WSP_IOC_WINDOW, wsp_dev_window, struct wsp_window_args,
 		     limit),
+	WSP_IOCTL_OP(WSP_IOC_SOCKETS, wsp_dev_sockets, struct wsp_sockets_args,
+		     __reserved),
 };
 
 static long wsp_dev_ioctl(struct file *file, unsigned int cmd,

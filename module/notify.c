@@ -150,11 +150,13 @@
 #include <net/tcp_states.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /*
  * A registration's targets, moved out under the lock and put after it;
  * with the notices a replacement ends: the oldest, dropped over the
- * bound (@drop[0]), and one superseded by the new registration (@drop[1]).
+ * bound (@drop[0]), and one superseded by the new registration (@drop[1]);
+ * its kind and mask, for the tracepoint of the one replacing it.
  * Start from all zeroes: wsp_reg_take_locked() does not clear @drop.
  */
 struct wsp_reg_refs {
@@ -164,6 +166,8 @@ struct wsp_reg_refs {
 	struct wsp_window_waiter *waiter;
 	struct pid *pid;
 	struct wsp_displaced drop[2];
+	u32 kind;
+	u32 mask;
 };
 
 /*
@@ -238,6 +242,7 @@ static void wsp_record_locked(struct wsp_notify *n, int bit, int err)
 	lockdep_assert_held(&n->lock);
 	n->recorded |= BIT(bit);
 	n->errors[bit] = err;
+	trace_wsp_event_recorded(n, bit, err);
 }
 
 /*
@@ -265,10 +270,14 @@ static void wsp_post_locked(struct wsp_notify *n, int bit, bool retry)
 		return;
 	}
 	if (retry ? wsp_window_repost(n->window, &msg, &n->waiter) :
-		    wsp_window_post(n->window, &msg, &n->waiter))
+		    wsp_window_post(n->window, &msg, &n->waiter)) {
 		n->held |= ev;
-	else
+		trace_wsp_event_delivered(n, ev, WSP_TRACE_MESSAGE);
+	} else {
 		n->due |= ev;
+		if (!retry)
+			trace_wsp_message_dropped(n, bit);
+	}
 }
 
 /*
@@ -284,6 +293,7 @@ static void wsp_event_locked(struct wsp_notify *n, int bit, int err)
 		return;
 	n->recorded |= ev;
 	n->errors[bit] = err;
+	trace_wsp_event_recorded(n, bit, err);
 	if (!(n->mask & ev))
 		return;
 	/* Inherited at accept: no message until a descriptor is named. */
@@ -294,6 +304,7 @@ static void wsp_event_locked(struct wsp_notify *n, int bit, int err)
 	case WSP_REG_EVENT:
 		n->held |= ev;
 		eventfd_signal(n->efd);
+		trace_wsp_event_delivered(n, ev, WSP_TRACE_EVENTFD);
 		break;
 	case WSP_REG_ASYNC:
 		wsp_post_locked(n, bit, false);
@@ -546,6 +557,7 @@ int wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	u32 kind, mask, message;
 	struct wsp_reg_refs refs;
 	enum wsp_cb cb;
+	s32 efd_number;
 	u64 hwnd;
 
 	spin_lock_init(&n->lock);
@@ -582,6 +594,7 @@ int wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	mask = parent->notify.mask;
 	message = parent->notify.message;
 	hwnd = parent->notify.hwnd;
+	efd_number = parent->notify.efd_number;
 	refs.pid = get_pid(parent->notify.pid);
 	refs.efile = parent->notify.efile;
 	refs.efd = NULL;
@@ -602,10 +615,12 @@ int wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	n->pid = refs.pid;
 	n->efile = refs.efile;
 	n->efd = refs.efd;
+	n->efd_number = efd_number;
 	n->window = refs.window;
 	if (kind != WSP_REG_NONE) {
 		n->descriptor = WSP_DESCRIPTOR_UNKNOWN;
 		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
+		trace_wsp_registration(ws, NULL, WSP_REG_NONE, 0);
 	}
 	n->connected = true;
 	wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
@@ -732,6 +747,8 @@ static void wsp_reg_take_locked(struct wsp_notify *n,
 	refs->window = n->window;
 	refs->waiter = &n->waiter;
 	refs->pid = n->pid;
+	refs->kind = n->kind;
+	refs->mask = n->mask;
 	n->efile = NULL;
 	n->efd = NULL;
 	n->window = NULL;
@@ -948,7 +965,10 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 		n->mask = mask;
 		n->efile = efile;
 		n->efd = efd;
+		n->efd_number = eventfd;
 		n->descriptor = descriptor;
+		/* Before wsp_reg_pid() may move the previous pid out of @old. */
+		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
 		n->pid = wsp_reg_pid(&old);
 		n->notice = flags & WSP_SELECT_NOTIFY_DISPLACED;
 		i = wsp_displaced_find_locked(n, efd);
@@ -958,7 +978,11 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 		if (signal) {
 			n->held = signal;
 			eventfd_signal(efd);
+			trace_wsp_event_delivered(n, signal,
+						  WSP_TRACE_EVENTFD);
 		}
+	} else {
+		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
 	}
 	spin_unlock_bh(&n->lock);
 out:
@@ -1018,6 +1042,8 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 		n->hwnd = (u32)window;
 		n->message = message;
 		n->descriptor = descriptor;
+		/* Before wsp_reg_pid() may move the previous pid out of @old. */
+		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
 		n->pid = wsp_reg_pid(&old);
 		n->notice = flags & WSP_SELECT_NOTIFY_DISPLACED;
 
@@ -1028,6 +1054,8 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 			wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
 		if (n->peer_closed)
 			wsp_event_locked(n, WSP_FD_CLOSE_BIT, n->close_error);
+	} else {
+		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
 	}
 	spin_unlock_bh(&n->lock);
 	mutex_unlock(&n->change_lock);
@@ -1432,6 +1460,31 @@ void wsp_notify_get(struct wsp_sock *ws, struct wsp_registration *reg)
 
 	reg->pid = pid ? pid_vnr(pid) : 0;
 	put_pid(pid);
+}
+
+/**
+ * wsp_notify_record() - describe the registration for WSP_IOC_SOCKETS
+ * @ws: the socket
+ * @rec: out: its reg_* fields, @recorded and @held
+ *
+ * Context: process context.
+ */
+void wsp_notify_record(struct wsp_sock *ws, struct wsp_socket_record *rec)
+{
+	struct wsp_notify *n = &ws->notify;
+
+	spin_lock_bh(&n->lock);
+	rec->reg_kind = n->kind;
+	rec->reg_mask = n->mask;
+	rec->reg_message = n->message;
+	rec->reg_eventfd = n->kind == WSP_REG_EVENT ? n->efd_number : -1;
+	rec->reg_descriptor = n->descriptor;
+	rec->reg_hwnd = n->hwnd;
+	rec->recorded = n->recorded;
+	rec->held = n->held;
+	/* Under the lock: the registration's reference keeps it. */
+	rec->reg_pid = n->pid ? pid_vnr(n->pid) : 0;
+	spin_unlock_bh(&n->lock);
 }
 
 /* Learn the callbacks a fresh socket of @type has into @defaults. */

@@ -21,23 +21,52 @@
  * socket cloned from a listener starts without it), written only under
  * sk_callback_lock by notify.c.
  *
- * Locking: the object adds none. Its fields are set before the socket is
- * reachable and never change, except the registration (notify.c's lock)
- * and @pending_duplicates (token.c's lock). The blocking mode is the
- * file's O_NONBLOCK, changed under the file's f_lock as fcntl(2) does.
+ * The registry: every attached object is in wsp_socks, keyed by its id,
+ * so that WSP_IOC_SOCKETS can list them in id order from a cursor
+ * (wsp_sock_list()). Its slot is reserved when the object is allocated
+ * and filled once it is attached, and the object leaves it in wsp_sock_release()
+ * before it is freed.
+ *
+ * Locking: wsp_socks_lock (a mutex) serialises a listing with the
+ * removal of objects from the registry: while a listing holds it, no
+ * object in the registry is freed, so it may read each one, its real
+ * socket and that socket's file (whose release is waiting to remove
+ * it). Adding needs only the xarray's own lock. Inside it, a listing
+ * takes token.c's wsp_token_lock and notify.c's spinlock; nothing takes
+ * wsp_socks_lock under those. Otherwise the object adds no lock: its
+ * fields are set before the socket is reachable and never change, except
+ * the registration (notify.c's lock) and @pending_duplicates and @tokens
+ * (token.c's lock). The blocking mode is the file's O_NONBLOCK, changed
+ * under the file's f_lock as fcntl(2) does.
  */
 #include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ipv6.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/net.h>
+#include <linux/nsproxy.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/uidgid.h>
+#include <linux/xarray.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 
 #include "internal.h"
 
 static atomic64_t wsp_sock_next_id = ATOMIC64_INIT(0);
+
+static DEFINE_MUTEX(wsp_socks_lock);
+static DEFINE_XARRAY(wsp_socks);
 
 /**
  * wsp_sock_alloc() - allocate a socket object, not yet attached
@@ -49,8 +78,15 @@ struct wsp_sock *wsp_sock_alloc(void)
 {
 	struct wsp_sock *ws = kzalloc(sizeof(*ws), GFP_KERNEL_ACCOUNT);
 
-	if (ws)
-		ws->id = atomic64_inc_return(&wsp_sock_next_id);
+	if (!ws)
+		return NULL;
+	ws->id = atomic64_inc_return(&wsp_sock_next_id);
+	INIT_LIST_HEAD(&ws->tokens);
+	/* Its registry slot: attaching then allocates nothing. */
+	if (xa_reserve(&wsp_socks, ws->id, GFP_KERNEL_ACCOUNT)) {
+		kfree(ws);
+		return NULL;
+	}
 	return ws;
 }
 
@@ -62,6 +98,8 @@ struct wsp_sock *wsp_sock_alloc(void)
  */
 void wsp_sock_free(struct wsp_sock *ws)
 {
+	if (ws)
+		xa_release(&wsp_socks, ws->id);
 	kfree(ws);
 }
 
@@ -73,9 +111,12 @@ static int wsp_sock_attach(struct wsp_sock *ws, struct socket *sock,
 
 	ws->sock = sock;
 	err = wsp_notify_attach(ws, parent);
-	if (!err)
-		wsp_stat_inc(WSP_STAT_SOCKETS);
-	return err;
+	if (err)
+		return err;
+	/* Into the slot wsp_sock_alloc() reserved: cannot fail. */
+	xa_store(&wsp_socks, ws->id, ws, GFP_KERNEL_ACCOUNT);
+	wsp_stat_inc(WSP_STAT_SOCKETS);
+	return 0;
 }
 
 /**
@@ -184,12 +225,14 @@ int wsp_sock_accepted(struct socket *listener, struct socket *newsock,
 		      struct wsp_sock *nws)
 {
 	struct wsp_sock *ws = wsp_sock_of(listener);
+	int err;
 
 	if (WARN_ON_ONCE(!ws)) {
 		wsp_sock_free(nws);
 		return -EINVAL;
 	}
-	if (wsp_sock_attach(nws, newsock, ws)) {
+	err = wsp_sock_attach(nws, newsock, ws);
+	if (err) {
 		wsp_sock_free(nws);
 		return -EBUSY;
 	}
@@ -213,6 +256,10 @@ void wsp_sock_release(struct socket *sock)
 
 	if (!ws)
 		return;
+	/* No listing reads it from here on. */
+	mutex_lock(&wsp_socks_lock);
+	xa_erase(&wsp_socks, ws->id);
+	mutex_unlock(&wsp_socks_lock);
 	wsp_notify_detach(ws);
 	kfree(ws);
 	wsp_stat_dec(WSP_STAT_SOCKETS);
@@ -261,4 +308,119 @@ void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking)
 	else
 		file->f_flags &= ~O_NONBLOCK;
 	spin_unlock(&file->f_lock);
+}
+
+/*
+ * The local (@peer false) or peer address of an inet socket, read from
+ * the socket's fields as inet_getname() reads them, without its lock:
+ * *@len stays 0 for an unbound socket, or one without a peer.
+ */
+static void wsp_sock_addr(struct sock *sk, bool peer, u8 *buf, u32 *len)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	int state = READ_ONCE(sk->sk_state);
+	__be16 port;
+
+	if (peer) {
+		port = READ_ONCE(inet->inet_dport);
+		if (!port || ((1 << state) & (TCPF_CLOSE | TCPF_SYN_SENT)))
+			return;
+	} else {
+		port = READ_ONCE(inet->inet_sport);
+		if (!READ_ONCE(inet->inet_num))
+			return;
+	}
+
+	if (sk->sk_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)buf;
+
+		BUILD_BUG_ON(sizeof(*sin) > WSP_SOCKADDR_SIZE);
+		sin->sin_family = AF_INET;
+		sin->sin_port = port;
+		if (peer)
+			sin->sin_addr.s_addr = READ_ONCE(inet->inet_daddr);
+		else
+			sin->sin_addr.s_addr = READ_ONCE(inet->inet_rcv_saddr) ?:
+					       READ_ONCE(inet->inet_saddr);
+		*len = sizeof(*sin);
+#if IS_ENABLED(CONFIG_IPV6)
+	} else if (sk->sk_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)buf;
+
+		BUILD_BUG_ON(sizeof(*sin6) > WSP_SOCKADDR_SIZE);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = port;
+		if (peer)
+			sin6->sin6_addr = sk->sk_v6_daddr;
+		else if (ipv6_addr_any(&sk->sk_v6_rcv_saddr))
+			sin6->sin6_addr = inet6_sk(sk)->saddr;
+		else
+			sin6->sin6_addr = sk->sk_v6_rcv_saddr;
+		sin6->sin6_scope_id =
+			ipv6_iface_scope_id(&sin6->sin6_addr,
+					    READ_ONCE(sk->sk_bound_dev_if));
+		*len = sizeof(*sin6);
+#endif
+	}
+}
+
+/* Describe one socket; @rec is zeroed. */
+static void wsp_sock_record(struct wsp_sock *ws, struct wsp_socket_record *rec)
+{
+	struct sock *sk = ws->sock->sk;
+
+	rec->socket_id = ws->id;
+	rec->family = sk->sk_family;
+	rec->type = sk->sk_type;
+	rec->protocol = sk->sk_protocol;
+	rec->state = READ_ONCE(sk->sk_state);
+	rec->nonblocking = wsp_sock_is_nonblocking(ws);
+	rec->owner_uid = from_kuid_munged(current_user_ns(), sk->sk_uid);
+	wsp_sock_addr(sk, false, rec->local, &rec->local_len);
+	wsp_sock_addr(sk, true, rec->peer, &rec->peer_len);
+	wsp_notify_record(ws, rec);
+	wsp_token_record(ws, rec);
+}
+
+/**
+ * wsp_sock_list() - describe the sockets the caller may see
+ * @after: the cursor: only sockets with a larger id
+ * @recs: out: zeroed records, in increasing id
+ * @max: room in @recs
+ *
+ * The caller sees the sockets of its own network namespace: every one if
+ * it has CAP_NET_ADMIN over that namespace, else those whose owner
+ * (sk_uid, the creator's) is its effective uid. Walks the registry from
+ * @after until @max are found or none is left; holds wsp_socks_lock all
+ * the while (see the top of this file), so the caller keeps @max small.
+ *
+ * Context: process context; may sleep.
+ * Return: the number of records filled.
+ */
+unsigned int wsp_sock_list(u64 after, struct wsp_socket_record *recs,
+			   unsigned int max)
+{
+	struct net *net = current->nsproxy->net_ns;
+	bool admin = ns_capable_noaudit(net->user_ns, CAP_NET_ADMIN);
+	kuid_t euid = current_euid();
+	unsigned long index;
+	unsigned int n = 0;
+	struct wsp_sock *ws;
+	struct sock *sk;
+
+	if (!max || after >= ULONG_MAX)
+		return 0;
+	mutex_lock(&wsp_socks_lock);
+	xa_for_each_start(&wsp_socks, index, ws, after + 1) {
+		sk = ws->sock->sk;
+		if (!net_eq(sock_net(sk), net))
+			continue;
+		if (!admin && !uid_eq(sk->sk_uid, euid))
+			continue;
+		wsp_sock_record(ws, &recs[n]);
+		if (++n == max)
+			break;
+	}
+	mutex_unlock(&wsp_socks_lock);
+	return n;
 }

@@ -36,8 +36,10 @@
  *
  * Locking: wsp_token_lock (a mutex) protects the token and target tables,
  * the per-user counts, every target's token list and every socket's
- * pending_duplicates count. It is never held while a socket is released
- * (fput() happens after it is dropped). The exit callback runs under the
+ * pending_duplicates count and token list (read by WSP_IOC_SOCKETS under
+ * socket.c's wsp_socks_lock, which is taken outside this one). It is
+ * never held while a socket is released (fput() happens after it is
+ * dropped). The exit callback runs under the
  * pid's wait-queue lock with interrupts off: it reads only the target's
  * pid, sets WSP_TARGET_QUEUED and adds the target to an llist. A target is
  * freed only after remove_wait_queue() (which takes that lock, so no
@@ -65,6 +67,7 @@
 #include <net/sock.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static unsigned int wsp_max_pending = 65536;
 module_param_named(max_pending_duplicates, wsp_max_pending, uint, 0644);
@@ -113,6 +116,9 @@ struct wsp_target {
  * @redeeming: a redemption is installing the file; others must not
  * @target_node: on @target's list
  * @reap_node: on a private list while being freed
+ * @sock_node: on the socket's list (struct wsp_sock.tokens)
+ * @source: the maker's process id in the initial pid namespace, for the
+ *	tracepoints
  */
 struct wsp_token {
 	struct wsp_sock *ws;
@@ -124,6 +130,8 @@ struct wsp_token {
 	bool redeeming;
 	struct list_head target_node;
 	struct list_head reap_node;
+	struct list_head sock_node;
+	pid_t source;
 };
 
 static DEFINE_MUTEX(wsp_token_lock);
@@ -321,6 +329,7 @@ static void wsp_token_unlink(struct wsp_token *tok)
 	lockdep_assert_held(&wsp_token_lock);
 	xa_erase(&wsp_tokens, tok->id);
 	list_del(&tok->target_node);
+	list_del(&tok->sock_node);
 	tok->ws->pending_duplicates--;
 	wsp_pending_total--;
 	/* Lowering a count never allocates. */
@@ -371,6 +380,8 @@ static void wsp_target_reap(struct wsp_target *t, struct list_head *dead)
 		if (tok->redeeming)
 			continue;	/* its thread is alive: not exited */
 		wsp_token_unlink(tok);
+		trace_wsp_duplicate(tok->ws, WSP_TRACE_DUP_DROPPED, t->pid,
+				    tok->source);
 		list_add(&tok->reap_node, dead);
 	}
 	if (list_empty(&t->tokens)) {
@@ -482,6 +493,7 @@ int wsp_token_create(struct wsp_sock *ws, pid_t pid,
 	tok->ws = ws;
 	tok->file = ws->sock->file;
 	tok->owner = current_uid();
+	tok->source = task_tgid_nr(current);
 	/*
 	 * From the per-CPU batch of the crng: as unpredictable as
 	 * get_random_bytes() for a 64-bit secret, without a ChaCha block
@@ -506,6 +518,7 @@ retry:
 	}
 	tok->target = t;
 	list_add(&tok->target_node, &t->tokens);
+	list_add_tail(&tok->sock_node, &ws->tokens);
 	ws->pending_duplicates++;
 	wsp_pending_total++;
 	get_file(tok->file);
@@ -518,6 +531,7 @@ retry:
 	info->protocol = ws->sock->sk->sk_protocol;
 	info->token_id = (u64)tok->id + 1;
 	info->token_secret = tok->secret;
+	trace_wsp_duplicate(ws, WSP_TRACE_DUP_MADE, target, tok->source);
 	mutex_unlock(&wsp_token_lock);
 
 	put_pid(target);
@@ -594,6 +608,8 @@ int wsp_token_redeem(const struct wsp_protocol_info *info, u32 wsp_flags)
 		mutex_unlock(&wsp_token_lock);
 		return fd;
 	}
+	trace_wsp_duplicate(tok->ws, WSP_TRACE_DUP_REDEEMED, tok->target->pid,
+			    tok->source);
 	wsp_token_unlink(tok);
 	mutex_unlock(&wsp_token_lock);
 	wsp_token_free(tok);
@@ -625,8 +641,11 @@ void wsp_token_cancel(const struct wsp_protocol_info *info)
 	tok = xa_load(&wsp_tokens, info->token_id - 1);
 	if (tok && (tok->redeeming || tok->secret != info->token_secret))
 		tok = NULL;
-	if (tok)
+	if (tok) {
+		trace_wsp_duplicate(tok->ws, WSP_TRACE_DUP_DROPPED,
+				    tok->target->pid, tok->source);
 		wsp_token_unlink(tok);
+	}
 	mutex_unlock(&wsp_token_lock);
 
 	if (tok)
@@ -655,4 +674,28 @@ void wsp_token_exit(void)
 	wsp_token_reap(NULL);
 	WARN_ON(!xa_empty(&wsp_tokens));
 	WARN_ON(!xa_empty(&wsp_targets));
+}
+
+/**
+ * wsp_token_record() - a socket's pending duplications, for
+ *	WSP_IOC_SOCKETS
+ * @ws: the socket
+ * @rec: out: @pending_duplicates, and @pending_targets of the oldest
+ *	ones, as the caller's pid namespace sees them
+ *
+ * Context: process context; may sleep.
+ */
+void wsp_token_record(struct wsp_sock *ws, struct wsp_socket_record *rec)
+{
+	struct wsp_token *tok;
+	int i = 0;
+
+	mutex_lock(&wsp_token_lock);
+	rec->pending_duplicates = ws->pending_duplicates;
+	list_for_each_entry(tok, &ws->tokens, sock_node) {
+		if (i == WSP_SOCKET_MAX_TARGETS)
+			break;
+		rec->pending_targets[i++] = pid_vnr(tok->target->pid);
+	}
+	mutex_unlock(&wsp_token_lock);
 }

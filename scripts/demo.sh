@@ -18,11 +18,16 @@ done
 note "$kver: build"
 "$WSP_TOP/scripts/build-module.sh" "$kver"
 make -s -C "$WSP_TOP" demo-program
+# wspstat, static for the VM's initramfs: the demo runs it before and
+# after the displacing registration.
+make -s -C "$WSP_TOP/tools" OUTPUT="$WSP_BUILD/demo" CFLAGS="-O2 -g" \
+	LDFLAGS=-static "$WSP_BUILD/demo/wspstat"
 note "$kver: booting the VM and running the demo"
 out=$WSP_BUILD/vm/demo-$kver
 rc=0
 "$WSP_TOP/scripts/vm-run.sh" -k "$kver" -m "$WSP_BUILD/$kver/module/wspshare.ko" \
-	-o "$out" "$WSP_BUILD/demo/wspdemo" || rc=$?
+	-o "$out" -f "$WSP_BUILD/demo/wspstat" \
+	"$WSP_BUILD/demo/wspdemo:--wspstat=/progs/wspstat" || rc=$?
 echo
 awk '/^WSP-RUN wspdemo/ { on = 1; next } /^WSP-EXIT wspdemo/ { on = 0 } on' "$out/result.log"
 echo

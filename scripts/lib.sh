@@ -53,7 +53,8 @@ wsp_vm_suite() {
 		out=$WSP_BUILD/vm/$kver-$part
 		note "$kver: $part in the VM"
 		"$WSP_TOP/scripts/vm-run.sh" -k "$kver" "$@" -m "$module" \
-			-o "$out" $(wsp_vm_programs $part)
+			-o "$out" -f "$WSP_BUILD/selftests/wspstat" \
+			$(wsp_vm_programs $part)
 		read -r _ p _ f _ sk _ secs <"$out/summary"
 		passed=$((passed + p))
 		failed=$((failed + f))

@@ -17,6 +17,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# The tracepoints (trace_test); a kernel without tracing has no tracefs.
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 ip link set lo up
 
 stty -F /dev/ttyS1 raw -echo

@@ -5,10 +5,12 @@
 # run.
 #
 # usage: vm-run.sh -k KVER [-K BZIMAGE] -m MODULE.ko -o OUTDIR [-t SECONDS]
-#                  PROG[:ARGS]...
+#                  [-f FILE]... PROG[:ARGS]...
 #
 # KVER names an installed Debian kernel (/boot/vmlinuz-KVER); -K boots
 # another image instead (the debug kernel), KVER then only names the run.
+# Each -f FILE is copied next to the programs (/progs) but not run: a
+# program a test executes (wspstat).
 #
 # OUTDIR receives console.log (the kernel console), result.log (the
 # programs' output between WSP-RUN/WSP-EXIT markers), kernel.log (dmesg at
@@ -20,14 +22,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kver= kernel= module= out= timeout=${WSP_VM_TIMEOUT:-180}
-while getopts k:K:m:o:t: opt; do
+files=()
+while getopts k:K:m:o:t:f: opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
 	K) kernel=$OPTARG ;;
 	m) module=$OPTARG ;;
 	o) out=$OPTARG ;;
 	t) timeout=$OPTARG ;;
-	*) die "usage: vm-run.sh -k KVER [-K BZIMAGE] -m MODULE.ko -o OUTDIR [-t SECONDS] PROG..." ;;
+	f) files+=("$OPTARG") ;;
+	*) die "usage: vm-run.sh -k KVER [-K BZIMAGE] -m MODULE.ko -o OUTDIR [-t SECONDS] [-f FILE]... PROG..." ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -48,6 +52,10 @@ cp "$WSP_TOP/scripts/vm-init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$module" "$root/wspshare.ko"
 : >"$root/etc/wsp-run"
+for f in "${files[@]+"${files[@]}"}"; do
+	[ -f "$f" ] || die "no file $f"
+	cp "$f" "$root/progs/"
+done
 for spec in "$@"; do
 	prog=${spec%%:*}
 	args=

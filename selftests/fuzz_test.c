@@ -133,6 +133,7 @@ static const struct cmd_desc cmds[] = {
 	CMD(WSP_IOC_SOCKET, T_DEV, true),
 	CMD(WSP_IOC_REDEEM, T_DEV, true),
 	CMD(WSP_IOC_WINDOW, T_DEV, true),
+	CMD(WSP_IOC_SOCKETS, T_DEV, false),
 	CMD(WSP_IOC_DUPLICATE, T_DESC, false),
 	CMD(WSP_IOC_SOCKET_INFO, T_DESC, false),
 	CMD(WSP_IOC_SET_NONBLOCK, T_DESC, false),
@@ -669,6 +670,7 @@ static void semantic_struct(struct fuzzer *z, uint64_t *r, unsigned long cmd,
 		struct wsp_enum_events_args en;
 		struct wsp_registration rg;
 		struct wsp_window_info wi;
+		struct wsp_sockets_args ss;
 		unsigned char raw[256];
 	} u;
 	const struct cmd_desc *c = known_nr(cmd);
@@ -714,6 +716,27 @@ static void semantic_struct(struct fuzzer *z, uint64_t *r, unsigned long cmd,
 		 */
 		u.w.limit = rn(r, 16) ? lim[rn(r, 5)] :
 			    rn(r, 2) ? big[rn(r, 4)] : (uint32_t)rnd(r);
+		break;
+	}
+	case _IOC_NR(WSP_IOC_SOCKETS): {
+		/* Records land in scratch (room for 170), or nowhere valid. */
+		const uint64_t where[] = {
+			(uintptr_t)z->m.scratch, (uintptr_t)z->m.scratch,
+			(uintptr_t)z->m.scratch + SCRATCH - 384,
+			(uintptr_t)z->m.unmapped, (uintptr_t)z->m.ro_zero,
+			KERNEL_PTR, 0,
+		};
+		static const uint32_t sizes[] = {
+			sizeof(struct wsp_socket_record),
+			sizeof(struct wsp_socket_record) + 8, 0, 8, 4097,
+		};
+
+		u.ss.flags = rn(r, 4) ? 0 : pick_flags(r, 0);
+		u.ss.count = rn(r, 8) ? rn(r, 170) : (uint32_t)rnd(r);
+		u.ss.after = rn(r, 2) ? 0 : rn(r, 4) ? rn(r, 4096) : rnd(r);
+		u.ss.records = where[rn(r, 7)];
+		u.ss.record_size = rn(r, 4) ? sizes[0] : sizes[rn(r, 5)];
+		u.ss.__reserved = rn(r, 8) ? 0 : rnd(r);
 		break;
 	}
 	case _IOC_NR(WSP_IOC_DUPLICATE): {

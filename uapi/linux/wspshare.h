@@ -470,6 +470,106 @@ struct wsp_registration {
 
 #define WSP_IOC_WINDOW		_IOW(WSP_IOC_MAGIC, 0x03, struct wsp_window_args)
 
+/* The most records %WSP_IOC_SOCKETS returns per call (more is capped). */
+#define WSP_SOCKETS_MAX			1024
+/* The pending duplications' target pids a socket record lists. */
+#define WSP_SOCKET_MAX_TARGETS		8
+/* The size of a socket record's address fields (a sockaddr_storage). */
+#define WSP_SOCKADDR_SIZE		128
+
+/**
+ * struct wsp_socket_record - one wspshare socket, as %WSP_IOC_SOCKETS
+ *	describes it (what wspstat prints)
+ * @socket_id: the socket's id (as %WSP_IOC_SOCKET_INFO and fdinfo say)
+ * @family: AF_INET or AF_INET6
+ * @type: SOCK_STREAM or SOCK_DGRAM
+ * @protocol: IPPROTO_TCP or IPPROTO_UDP
+ * @state: the socket's sk_state (TCP_ESTABLISHED, TCP_LISTEN, ... as in
+ *	<netinet/tcp.h>; a datagram socket is TCP_CLOSE, or TCP_ESTABLISHED
+ *	when connected)
+ * @nonblocking: 1 if the socket is non-blocking
+ * @reg_kind: %WSP_REG_NONE, %WSP_REG_EVENT or %WSP_REG_ASYNC
+ * @reg_mask: the events the registration selects
+ * @reg_message: async-select's message number
+ * @reg_pid: the registering process, as the caller's pid namespace sees
+ *	it (0 if not visible there or no registration)
+ * @reg_eventfd: event-select's eventfd, the descriptor number the
+ *	registering process named, or -1
+ * @reg_descriptor: the descriptor number the registration was made
+ *	through (%WSP_DESCRIPTOR_UNKNOWN if inherited at accept)
+ * @reg_hwnd: async-select's window, as the registering process named it
+ * @recorded: the events recorded and not yet enumerated
+ * @held: the events reported and waiting for their re-enabling call
+ * @local_len: the length of @local, 0 if the socket has no local address
+ * @peer_len: the length of @peer, 0 if it has no peer
+ * @local: the local address, a struct sockaddr_in or sockaddr_in6
+ * @peer: the peer's address, likewise
+ * @owner_uid: the socket's owner (sk_uid) as the caller's user namespace
+ *	sees it (the overflow uid if not mapped)
+ * @pending_duplicates: duplications made and not yet redeemed
+ * @pending_targets: the target processes of the first of them (at most
+ *	%WSP_SOCKET_MAX_TARGETS), as the caller's pid namespace sees them
+ *	(0 if not visible there); the other slots are 0
+ *
+ * A snapshot: the socket may change while or after it is taken, and the
+ * addresses are read without the socket's lock (as ss(8) reads them).
+ */
+struct wsp_socket_record {
+	__u64 socket_id;
+	__s32 family;
+	__s32 type;
+	__s32 protocol;
+	__u32 state;
+	__u32 nonblocking;
+	__u32 reg_kind;
+	__u32 reg_mask;
+	__u32 reg_message;
+	__s32 reg_pid;
+	__s32 reg_eventfd;
+	__u64 reg_descriptor;
+	__u64 reg_hwnd;
+	__u32 recorded;
+	__u32 held;
+	__u32 local_len;
+	__u32 peer_len;
+	__u8 local[WSP_SOCKADDR_SIZE];
+	__u8 peer[WSP_SOCKADDR_SIZE];
+	__u32 owner_uid;
+	__u32 pending_duplicates;
+	__s32 pending_targets[WSP_SOCKET_MAX_TARGETS];
+};
+
+/**
+ * struct wsp_sockets_args - list the wspshare sockets the caller may see
+ * @flags: must be 0
+ * @count: in: how many records @records has room for (0 returns none;
+ *	above %WSP_SOCKETS_MAX, %WSP_SOCKETS_MAX); out: how many were written
+ * @after: the cursor: only sockets with a larger id are listed (0 for the
+ *	first call, then the last record's @socket_id)
+ * @records: a user pointer to an array of @count records of
+ *	@record_size bytes each
+ * @record_size: the size of one record as the caller's header has it: at
+ *	least the first published struct wsp_socket_record (else EINVAL);
+ *	the module writes the fields it knows and zeroes the rest
+ * @__reserved: must be 0
+ *
+ * Used by %WSP_IOC_SOCKETS on /dev/wspshare. Records come in increasing
+ * socket id; fewer than asked for means there are no more. Who sees what:
+ * only sockets of the caller's network namespace; all of them with
+ * CAP_NET_ADMIN over that namespace, else only those whose owner (the
+ * creator's uid, sk_uid) is the caller's effective uid.
+ */
+struct wsp_sockets_args {
+	__u32 flags;
+	__u32 count;
+	__u64 after;
+	__u64 records;
+	__u32 record_size;
+	__u32 __reserved;
+};
+
+#define WSP_IOC_SOCKETS		_IOWR(WSP_IOC_MAGIC, 0x04, struct wsp_sockets_args)
+
 #define WSP_IOC_EVENT_SELECT	_IOW(WSP_IOC_MAGIC, 0x30, struct wsp_event_select_args)
 #define WSP_IOC_ASYNC_SELECT	_IOW(WSP_IOC_MAGIC, 0x31, struct wsp_async_select_args)
 #define WSP_IOC_ENUM_EVENTS	_IOWR(WSP_IOC_MAGIC, 0x32, struct wsp_enum_events_args)
