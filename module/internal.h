@@ -276,8 +276,8 @@ struct wsp_sock *wsp_sock_alloc(void);
 void wsp_sock_free(struct wsp_sock *ws);
 void wsp_sock_release(struct socket *sock);
 bool wsp_sock_is_nonblocking(const struct wsp_sock *ws);
-unsigned int wsp_sock_list(u64 after, struct wsp_socket_record *recs,
-			   unsigned int max);
+unsigned int wsp_sock_list(u64 *after, struct wsp_socket_record *recs,
+			   unsigned int max, bool *end);
 void wsp_sock_set_nonblocking(struct wsp_sock *ws, bool nonblocking);
 
 /* ops.c: the proto_ops copies. */

@@ -104,42 +104,44 @@ static int wsp_dev_record_out(u8 __user *out, u32 usize,
  * namespace, and without CAP_NET_ADMIN there only the caller's own
  * (wsp_sock_list()). At most %WSP_SOCKETS_MAX records per call, built
  * %WSP_SOCKETS_BATCH at a time so that the registry's lock is never held
- * across a copy to user space.
+ * across a copy to user space, nor for a long walk over sockets the
+ * caller does not see.
  */
 static long wsp_dev_sockets(struct wsp_ioctl_call *call, void *arg)
 {
 	struct wsp_sockets_args *a = arg;
 	u8 __user *out = u64_to_user_ptr(a->records);
-	u32 want = min_t(u32, a->count, WSP_SOCKETS_MAX);
 	u32 usize = a->record_size;
 	struct wsp_socket_record *batch;
 	u64 after = a->after;
 	u32 done = 0, ask, n, i;
+	bool end = false;
 	long ret = 0;
 
-	if (a->flags || a->__reserved ||
-	    usize < sizeof(struct wsp_socket_record) ||
+	static_assert(sizeof(struct wsp_socket_record) >=
+		      WSP_SOCKET_RECORD_SIZE_VER0);
+	if (a->flags || a->count > WSP_SOCKETS_MAX ||
+	    usize < WSP_SOCKET_RECORD_SIZE_VER0 ||
 	    usize > WSP_SOCKET_RECORD_MAX)
 		return -EINVAL;
 
 	batch = kmalloc_array(WSP_SOCKETS_BATCH, sizeof(*batch), GFP_KERNEL);
 	if (!batch)
 		return -ENOMEM;
-	while (done < want) {
-		ask = min_t(u32, want - done, WSP_SOCKETS_BATCH);
+	while (done < a->count && !end) {
+		ask = min_t(u32, a->count - done, WSP_SOCKETS_BATCH);
 		memset(batch, 0, ask * sizeof(*batch));
-		n = wsp_sock_list(after, batch, ask);
+		n = wsp_sock_list(&after, batch, ask, &end);
 		for (i = 0; i < n; i++, out += usize) {
 			ret = wsp_dev_record_out(out, usize, &batch[i]);
 			if (ret)
 				goto out;
 		}
 		done += n;
-		if (n < ask)
-			break;
-		after = batch[n - 1].socket_id;
+		cond_resched();
 	}
 	a->count = done;
+	a->module_record_size = sizeof(struct wsp_socket_record);
 out:
 	kfree(batch);
 	return ret;
@@ -155,7 +157,7 @@ static const struct wsp_ioctl_op wsp_dev_ops[] = {
 	WSP_IOCTL_OP(WSP_IOC_WINDOW, wsp_dev_window, struct wsp_window_args,
 		     limit),
 	WSP_IOCTL_OP(WSP_IOC_SOCKETS, wsp_dev_sockets, struct wsp_sockets_args,
-		     __reserved),
+		     module_record_size),
 };
 
 static long wsp_dev_ioctl(struct file *file, unsigned int cmd,

@@ -65,6 +65,9 @@
 
 static atomic64_t wsp_sock_next_id = ATOMIC64_INIT(0);
 
+/* The most registry entries one hold of wsp_socks_lock looks at. */
+#define WSP_SOCKS_SCAN		256
+
 static DEFINE_MUTEX(wsp_socks_lock);
 static DEFINE_XARRAY(wsp_socks);
 
@@ -80,6 +83,8 @@ struct wsp_sock *wsp_sock_alloc(void)
 
 	if (!ws)
 		return NULL;
+	/* The registry's index is the 64-bit id: 64-bit kernels only. */
+	BUILD_BUG_ON(sizeof(unsigned long) < sizeof(u64));
 	ws->id = atomic64_inc_return(&wsp_sock_next_id);
 	INIT_LIST_HEAD(&ws->tokens);
 	/* Its registry slot: attaching then allocates nothing. */
@@ -384,42 +389,48 @@ static void wsp_sock_record(struct wsp_sock *ws, struct wsp_socket_record *rec)
 
 /**
  * wsp_sock_list() - describe the sockets the caller may see
- * @after: the cursor: only sockets with a larger id
+ * @after: in: the cursor, only sockets with a larger id; out: the id of
+ *	the last socket looked at
  * @recs: out: zeroed records, in increasing id
  * @max: room in @recs
+ * @end: out: true when no socket is left after @after
  *
  * The caller sees the sockets of its own network namespace: every one if
  * it has CAP_NET_ADMIN over that namespace, else those whose owner
- * (sk_uid, the creator's) is its effective uid. Walks the registry from
- * @after until @max are found or none is left; holds wsp_socks_lock all
- * the while (see the top of this file), so the caller keeps @max small.
+ * (sk_uid: the creator's fsuid) is its fsuid. Walks the registry from
+ * @after until @max are found, none is left, or %WSP_SOCKS_SCAN sockets
+ * were looked at: wsp_socks_lock (which every close of a wspshare socket
+ * takes, see the top of this file) is held for a bounded walk, however
+ * many sockets the caller may not see.
  *
  * Context: process context; may sleep.
  * Return: the number of records filled.
  */
-unsigned int wsp_sock_list(u64 after, struct wsp_socket_record *recs,
-			   unsigned int max)
+unsigned int wsp_sock_list(u64 *after, struct wsp_socket_record *recs,
+			   unsigned int max, bool *end)
 {
 	struct net *net = current->nsproxy->net_ns;
 	bool admin = ns_capable_noaudit(net->user_ns, CAP_NET_ADMIN);
-	kuid_t euid = current_euid();
+	kuid_t fsuid = current_fsuid();
+	unsigned int n = 0, scanned = 0;
 	unsigned long index;
-	unsigned int n = 0;
 	struct wsp_sock *ws;
 	struct sock *sk;
 
-	if (!max || after >= ULONG_MAX)
+	*end = true;
+	if (!max || *after >= ULONG_MAX)
 		return 0;
 	mutex_lock(&wsp_socks_lock);
-	xa_for_each_start(&wsp_socks, index, ws, after + 1) {
+	xa_for_each_start(&wsp_socks, index, ws, *after + 1) {
+		*after = index;
 		sk = ws->sock->sk;
-		if (!net_eq(sock_net(sk), net))
-			continue;
-		if (!admin && !uid_eq(sk->sk_uid, euid))
-			continue;
-		wsp_sock_record(ws, &recs[n]);
-		if (++n == max)
+		if (net_eq(sock_net(sk), net) &&
+		    (admin || uid_eq(sk->sk_uid, fsuid)))
+			wsp_sock_record(ws, &recs[n++]);
+		if (n == max || ++scanned == WSP_SOCKS_SCAN) {
+			*end = index == ULONG_MAX;
 			break;
+		}
 	}
 	mutex_unlock(&wsp_socks_lock);
 	return n;

@@ -736,7 +736,7 @@ static void semantic_struct(struct fuzzer *z, uint64_t *r, unsigned long cmd,
 		u.ss.after = rn(r, 2) ? 0 : rn(r, 4) ? rn(r, 4096) : rnd(r);
 		u.ss.records = where[rn(r, 7)];
 		u.ss.record_size = rn(r, 4) ? sizes[0] : sizes[rn(r, 5)];
-		u.ss.__reserved = rn(r, 8) ? 0 : rnd(r);
+		u.ss.module_record_size = rn(r, 8) ? 0 : rnd(r);
 		break;
 	}
 	case _IOC_NR(WSP_IOC_DUPLICATE): {

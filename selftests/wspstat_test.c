@@ -640,34 +640,64 @@ TEST_F(wspstat, ioctl_pages_by_cursor)
 	EXPECT_EQ(0, list_sockets(self->dev, after, &one, 1));
 }
 
-/* A larger count than WSP_SOCKETS_MAX returns at most that many. */
-TEST_F(wspstat, ioctl_count_is_capped)
+/* More than %WSP_SOCKETS_MAX records in one call: EINVAL, none written. */
+TEST_F(wspstat, ioctl_count_above_max_einval)
 {
-	const int want = WSP_SOCKETS_MAX + 8;
-	struct rlimit rl = { want + 64, want + 64 };
-	struct wsp_socket_record *recs;
-	int *fds, i, n;
+	struct wsp_socket_record rec = { .socket_id = 7 };
+	struct wsp_sockets_args a = {
+		.count = WSP_SOCKETS_MAX + 1, .records = (uintptr_t)&rec,
+		.record_size = sizeof(rec),
+	};
+
+	EXPECT_EQ(-EINVAL, wsp_ioctl(self->dev, WSP_IOC_SOCKETS, &a));
+	EXPECT_EQ(WSP_SOCKETS_MAX + 1, a.count);
+	EXPECT_EQ(7, rec.socket_id);
+}
+
+/*
+ * Many sockets the caller may not see before its own: the listing still
+ * reaches it (the module looks at a bounded number per hold of its lock
+ * and goes on from there).
+ */
+TEST_F(wspstat, ioctl_as_user_finds_own_past_many_others)
+{
+	const int others = 1000;
+	struct rlimit rl = { others + 64, others + 64 };
+	int *fds, i;
+	pid_t pid;
 
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
-	fds = calloc(want, sizeof(*fds));
-	recs = calloc(want, sizeof(*recs));
+	fds = calloc(others, sizeof(*fds));
 	ASSERT_NE(NULL, fds);
-	ASSERT_NE(NULL, recs);
-	for (i = 0; i < want; i++) {
+	for (i = 0; i < others; i++) {
 		fds[i] = wsp_socket(self->dev, AF_INET, SOCK_DGRAM, 0,
 				    WSP_FD_CLOEXEC);
 		ASSERT_LE(0, fds[i]);
 	}
-	n = list_sockets(self->dev, 0, recs, want);
-	EXPECT_EQ(WSP_SOCKETS_MAX, n);
-	/* The rest follow the cursor. */
-	EXPECT_LE(8, list_sockets(self->dev, recs[n - 1].socket_id, recs,
-				  want));
-	for (i = 0; i < want; i++)
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct wsp_socket_record recs[4];
+		int dev, fd;
+
+		if (become_nobody())
+			_exit(10);
+		dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		fd = wsp_socket(dev, AF_INET, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
+		if (fd < 0)
+			_exit(11);
+		if (list_sockets(dev, 0, recs, 4) != 1)
+			_exit(12);
+		if (recs[0].socket_id != wsp_socket_id(fd))
+			_exit(13);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wsp_reap(pid, WAIT_MS));
+	for (i = 0; i < others; i++)
 		close(fds[i]);
 	free(fds);
-	free(recs);
 }
+
 
 /* Sockets of another network namespace are never listed. */
 TEST_F(wspstat, ioctl_other_netns_invisible)
@@ -736,15 +766,17 @@ TEST_F(wspstat, ioctl_unknown_flag_einval)
 	EXPECT_EQ(-EINVAL, wsp_ioctl(self->dev, WSP_IOC_SOCKETS, &a));
 }
 
-TEST_F(wspstat, ioctl_reserved_einval)
+TEST_F(wspstat, ioctl_reports_module_record_size)
 {
 	struct wsp_socket_record rec;
 	struct wsp_sockets_args a = {
 		.count = 1, .records = (uintptr_t)&rec,
-		.record_size = sizeof(rec), .__reserved = 1,
+		.record_size = sizeof(rec), .module_record_size = 12345,
 	};
 
-	EXPECT_EQ(-EINVAL, wsp_ioctl(self->dev, WSP_IOC_SOCKETS, &a));
+	/* In: ignored; out: the module's record size. */
+	ASSERT_EQ(0, wsp_ioctl(self->dev, WSP_IOC_SOCKETS, &a));
+	EXPECT_EQ(WSP_SOCKET_RECORD_SIZE_VER0, a.module_record_size);
 }
 
 TEST_F(wspstat, ioctl_small_record_size_einval)

@@ -542,16 +542,19 @@ struct wsp_socket_record {
 /**
  * struct wsp_sockets_args - list the wspshare sockets the caller may see
  * @flags: must be 0
- * @count: in: how many records @records has room for (0 returns none;
- *	above %WSP_SOCKETS_MAX, %WSP_SOCKETS_MAX); out: how many were written
+ * @count: in: how many records @records has room for, at most
+ *	%WSP_SOCKETS_MAX (else EINVAL; 0 returns none); out: how many were
+ *	written
  * @after: the cursor: only sockets with a larger id are listed (0 for the
  *	first call, then the last record's @socket_id)
  * @records: a user pointer to an array of @count records of
  *	@record_size bytes each
  * @record_size: the size of one record as the caller's header has it: at
- *	least the first published struct wsp_socket_record (else EINVAL);
- *	the module writes the fields it knows and zeroes the rest
- * @__reserved: must be 0
+ *	least %WSP_SOCKET_RECORD_SIZE_VER0 (else EINVAL); the module writes
+ *	the fields it knows and zeroes the rest
+ * @module_record_size: in: ignored; out: the size of the records the
+ *	module knows (fields past it in the caller's record are not the
+ *	module's, whatever they hold)
  *
  * Used by %WSP_IOC_SOCKETS on /dev/wspshare. Records come in increasing
  * socket id; fewer than asked for means there are no more. Who sees what:
@@ -565,8 +568,11 @@ struct wsp_sockets_args {
 	__u64 after;
 	__u64 records;
 	__u32 record_size;
-	__u32 __reserved;
+	__u32 module_record_size;
 };
+
+/* The size of the first published struct wsp_socket_record. */
+#define WSP_SOCKET_RECORD_SIZE_VER0	376
 
 #define WSP_IOC_SOCKETS		_IOWR(WSP_IOC_MAGIC, 0x04, struct wsp_sockets_args)
 
