@@ -97,6 +97,9 @@
  *   reading to find their socket object in sk_user_data; attaching,
  *   detaching and unhooking take it for writing, so once detach returns
  *   no callback can reach the object.
+ * - socket.c's wsp_socks_lock (a mutex), unrelated to change_lock: a
+ *   listing (WSP_IOC_SOCKETS) takes wsp_notify.lock under it to read the
+ *   registration; nothing in this file takes it.
  * - wsp_notify.change_lock, a mutex, outermost: it serialises the changes
  *   made from process context, registrations and the blocking mode, so
  *   that WSP_IOC_SET_NONBLOCK's "not while registered" check and a
@@ -620,7 +623,8 @@ int wsp_notify_attach(struct wsp_sock *ws, struct wsp_sock *parent)
 	if (kind != WSP_REG_NONE) {
 		n->descriptor = WSP_DESCRIPTOR_UNKNOWN;
 		wsp_stat_inc(WSP_STAT_REGISTRATIONS);
-		trace_wsp_registration(ws, NULL, WSP_REG_NONE, 0);
+		trace_wsp_registration(ws, WSP_DESCRIPTOR_UNKNOWN, NULL,
+				       WSP_REG_NONE, 0);
 	}
 	n->connected = true;
 	wsp_event_locked(n, WSP_FD_WRITE_BIT, 0);
@@ -712,7 +716,8 @@ static void wsp_notice_displaced_locked(struct wsp_notify *n, u64 descriptor,
 			.pid = pid_nr_ns(me, ns_of_pid(n->pid)),
 		};
 
-		wsp_window_post(n->window, &msg, NULL);
+		if (!wsp_window_post(n->window, &msg, NULL))
+			trace_wsp_message_dropped(n, WSP_FD_DISPLACED_BIT);
 		return;
 	}
 	if (n->kind != WSP_REG_EVENT || n->efd == new_efd)
@@ -968,7 +973,8 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 		n->efd_number = eventfd;
 		n->descriptor = descriptor;
 		/* Before wsp_reg_pid() may move the previous pid out of @old. */
-		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
+		trace_wsp_registration(ws, descriptor, old.pid, old.kind,
+				       old.mask);
 		n->pid = wsp_reg_pid(&old);
 		n->notice = flags & WSP_SELECT_NOTIFY_DISPLACED;
 		i = wsp_displaced_find_locked(n, efd);
@@ -982,7 +988,8 @@ int wsp_notify_event_select(struct wsp_sock *ws, int eventfd, u32 mask,
 						  WSP_TRACE_EVENTFD);
 		}
 	} else {
-		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
+		trace_wsp_registration(ws, descriptor, old.pid, old.kind,
+				       old.mask);
 	}
 	spin_unlock_bh(&n->lock);
 out:
@@ -1043,7 +1050,8 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 		n->message = message;
 		n->descriptor = descriptor;
 		/* Before wsp_reg_pid() may move the previous pid out of @old. */
-		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
+		trace_wsp_registration(ws, descriptor, old.pid, old.kind,
+				       old.mask);
 		n->pid = wsp_reg_pid(&old);
 		n->notice = flags & WSP_SELECT_NOTIFY_DISPLACED;
 
@@ -1055,7 +1063,8 @@ int wsp_notify_async_select(struct wsp_sock *ws, int window, u32 message,
 		if (n->peer_closed)
 			wsp_event_locked(n, WSP_FD_CLOSE_BIT, n->close_error);
 	} else {
-		trace_wsp_registration(ws, old.pid, old.kind, old.mask);
+		trace_wsp_registration(ws, descriptor, old.pid, old.kind,
+				       old.mask);
 	}
 	spin_unlock_bh(&n->lock);
 	mutex_unlock(&n->change_lock);

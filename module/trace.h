@@ -47,9 +47,9 @@
  * (mode none) names the process that cancelled.
  */
 TRACE_EVENT(wsp_registration,
-	TP_PROTO(const struct wsp_sock *ws, struct pid *prev_pid,
-		 u32 prev_kind, u32 prev_mask),
-	TP_ARGS(ws, prev_pid, prev_kind, prev_mask),
+	TP_PROTO(const struct wsp_sock *ws, u64 descriptor,
+		 struct pid *prev_pid, u32 prev_kind, u32 prev_mask),
+	TP_ARGS(ws, descriptor, prev_pid, prev_kind, prev_mask),
 	TP_STRUCT__entry(
 		__field(u64, id)
 		__field(pid_t, pid)
@@ -68,7 +68,8 @@ TRACE_EVENT(wsp_registration,
 		 */
 		__entry->pid = ws->notify.pid ? pid_nr(ws->notify.pid) :
 						task_tgid_nr(current);
-		__entry->descriptor = ws->notify.descriptor;
+		/* The caller's, a cancellation's too. */
+		__entry->descriptor = descriptor;
 		__entry->mode = ws->notify.kind;
 		__entry->mask = ws->notify.mask;
 		__entry->prev_pid = pid_nr(prev_pid);

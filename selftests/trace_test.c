@@ -364,6 +364,8 @@ TEST_F(trace, registration_cancelled_names_canceller)
 	EXPECT_EQ(getpid(), field(line, "pid", -1)) TH_LOG("%s", line);
 	EXPECT_TRUE(field_is(line, "mode", "none")) TH_LOG("%s", line);
 	EXPECT_EQ(0, field(line, "mask", -1));
+	/* The descriptor the cancellation was made through. */
+	EXPECT_EQ(fd, field(line, "descriptor", -1)) TH_LOG("%s", line);
 	EXPECT_EQ(getpid(), field(line, "prev_pid", -1));
 	EXPECT_TRUE(field_is(line, "prev_mode", "event")) TH_LOG("%s", line);
 	close(fd);
