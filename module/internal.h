@@ -273,6 +273,8 @@ struct wsp_sock *wsp_sock_of(struct socket *sock);
 int wsp_sock_accepted(struct socket *listener, struct socket *newsock,
 		      struct wsp_sock *nws);
 struct wsp_sock *wsp_sock_alloc(void);
+int wsp_sock_init(void);
+void wsp_sock_exit(void);
 void wsp_sock_free(struct wsp_sock *ws);
 void wsp_sock_release(struct socket *sock);
 bool wsp_sock_is_nonblocking(const struct wsp_sock *ws);

@@ -202,11 +202,15 @@ static int __init wsp_init(void)
 		pr_err("cannot learn the TCP socket callbacks: %d\n", ret);
 		return ret;
 	}
+	ret = wsp_sock_init();
+	if (ret)
+		return ret;
 	wsp_stats_init();
 	ret = misc_register(&wsp_misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", WSP_DEVICE_NAME, ret);
 		wsp_stats_exit();
+		wsp_sock_exit();
 		return ret;
 	}
 	pr_info("ABI %d, module %d.%d loaded\n", WSP_ABI_VERSION,
@@ -219,6 +223,7 @@ static void __exit wsp_exit(void)
 	misc_deregister(&wsp_misc);
 	wsp_token_exit();
 	wsp_stats_exit();
+	wsp_sock_exit();
 }
 
 module_init(wsp_init);

@@ -69,6 +69,8 @@ static atomic64_t wsp_sock_next_id = ATOMIC64_INIT(0);
 #define WSP_SOCKS_SCAN		256
 
 static DEFINE_MUTEX(wsp_socks_lock);
+/* The objects' own cache: a wspshare socket costs its size, not a kmalloc bucket's. */
+static struct kmem_cache *wsp_sock_cache;
 static DEFINE_XARRAY(wsp_socks);
 
 /**
@@ -79,7 +81,7 @@ static DEFINE_XARRAY(wsp_socks);
  */
 struct wsp_sock *wsp_sock_alloc(void)
 {
-	struct wsp_sock *ws = kzalloc(sizeof(*ws), GFP_KERNEL_ACCOUNT);
+	struct wsp_sock *ws = kmem_cache_zalloc(wsp_sock_cache, GFP_KERNEL);
 
 	if (!ws)
 		return NULL;
@@ -89,7 +91,7 @@ struct wsp_sock *wsp_sock_alloc(void)
 	INIT_LIST_HEAD(&ws->tokens);
 	/* Its registry slot: attaching then allocates nothing. */
 	if (xa_reserve(&wsp_socks, ws->id, GFP_KERNEL_ACCOUNT)) {
-		kfree(ws);
+		kmem_cache_free(wsp_sock_cache, ws);
 		return NULL;
 	}
 	return ws;
@@ -105,7 +107,7 @@ void wsp_sock_free(struct wsp_sock *ws)
 {
 	if (ws)
 		xa_release(&wsp_socks, ws->id);
-	kfree(ws);
+	kmem_cache_free(wsp_sock_cache, ws);
 }
 
 /* Return: 0, or -EBUSY for a socket with someone else's sk_user_data. */
@@ -266,7 +268,7 @@ void wsp_sock_release(struct socket *sock)
 	xa_erase(&wsp_socks, ws->id);
 	mutex_unlock(&wsp_socks_lock);
 	wsp_notify_detach(ws);
-	kfree(ws);
+	kmem_cache_free(wsp_sock_cache, ws);
 	wsp_stat_dec(WSP_STAT_SOCKETS);
 }
 
@@ -434,4 +436,26 @@ unsigned int wsp_sock_list(u64 *after, struct wsp_socket_record *recs,
 	}
 	mutex_unlock(&wsp_socks_lock);
 	return n;
+}
+
+/**
+ * wsp_sock_init() - create the socket objects' cache
+ *
+ * Context: module init.
+ * Return: 0, or -ENOMEM.
+ */
+int wsp_sock_init(void)
+{
+	wsp_sock_cache = KMEM_CACHE(wsp_sock, SLAB_ACCOUNT);
+	return wsp_sock_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * wsp_sock_exit() - destroy the cache; every socket object is freed
+ *
+ * Context: module exit (no socket holds the module any more).
+ */
+void wsp_sock_exit(void)
+{
+	kmem_cache_destroy(wsp_sock_cache);
 }
