@@ -205,11 +205,33 @@ static void make_connection(int *sock, int *peer)
 	close(listener);
 }
 
+/* In B: read A's duplication record from @from_a and redeem it. */
+static int redeem_from_a(int from_a)
+{
+	struct wsp_redeem_args ra = { .flags = WSP_FD_CLOEXEC };
+
+	if (read(from_a, &ra.info, sizeof(ra.info)) != sizeof(ra.info))
+		die("B: read record");
+	return xioctl(dev, WSP_IOC_REDEEM, &ra, "REDEEM");
+}
+
+/* In B: event-select FD_WRITE through @sock to a new eventfd; that. */
+static int event_select_write(int sock)
+{
+	struct wsp_event_select_args es = { .mask = WSP_FD_WRITE };
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	if (efd < 0)
+		die("eventfd");
+	es.eventfd = efd;
+	es.descriptor = sock;
+	xioctl(sock, WSP_IOC_EVENT_SELECT, &es, "EVENT_SELECT");
+	return efd;
+}
+
 /* Process B: redeem, register event-select for FD_WRITE, watch. */
 static int process_b(int from_a, int to_a)
 {
-	struct wsp_redeem_args ra = { .flags = WSP_FD_CLOEXEC };
-	struct wsp_event_select_args es = { .mask = WSP_FD_WRITE };
 	struct wsp_enum_events_args en = { .eventfd = -1 };
 	struct sockaddr_in peer;
 	socklen_t len = sizeof(peer);
@@ -218,21 +240,14 @@ static int process_b(int from_a, int to_a)
 	int sock, efd;
 	char go;
 
-	if (read(from_a, &ra.info, sizeof(ra.info)) != sizeof(ra.info))
-		die("B: read record");
-	sock = xioctl(dev, WSP_IOC_REDEEM, &ra, "REDEEM");
+	sock = redeem_from_a(from_a);
 	say("B", "redeemed the record: descriptor %d, same socket as A's", sock);
 	check(getpeername(sock, (struct sockaddr *)&peer, &len), "getpeername");
 	say("B", "a real socket: getpeername(%d) says the peer is %s:%u", sock,
 	    inet_ntop(AF_INET, &peer.sin_addr, name, sizeof(name)),
 	    ntohs(peer.sin_port));
 
-	efd = eventfd(0, EFD_CLOEXEC);
-	if (efd < 0)
-		die("eventfd");
-	es.eventfd = efd;
-	es.descriptor = sock;
-	xioctl(sock, WSP_IOC_EVENT_SELECT, &es, "EVENT_SELECT");
+	efd = event_select_write(sock);
 	say("B", "WSPEventSelect(FD_WRITE) through descriptor %d: returned",
 	    sock);
 	if (write(to_a, "r", 1) != 1)
@@ -270,20 +285,11 @@ static int process_b(int from_a, int to_a)
  */
 static int process_b_displaces(int from_a, int to_a)
 {
-	struct wsp_redeem_args ra = { .flags = WSP_FD_CLOEXEC };
-	struct wsp_event_select_args es = { .mask = WSP_FD_WRITE };
 	int sock, efd;
 	char go;
 
-	if (read(from_a, &ra.info, sizeof(ra.info)) != sizeof(ra.info))
-		die("B: read record");
-	sock = xioctl(dev, WSP_IOC_REDEEM, &ra, "REDEEM");
-	efd = eventfd(0, EFD_CLOEXEC);
-	if (efd < 0)
-		die("eventfd");
-	es.eventfd = efd;
-	es.descriptor = sock;
-	xioctl(sock, WSP_IOC_EVENT_SELECT, &es, "EVENT_SELECT");
+	sock = redeem_from_a(from_a);
+	efd = event_select_write(sock);
 	say("B", "pid %d: WSPEventSelect(FD_WRITE) through descriptor %d",
 	    getpid(), sock);
 	if (write(to_a, &sock, sizeof(sock)) != sizeof(sock))
