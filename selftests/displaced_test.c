@@ -151,12 +151,7 @@ FIXTURE_SETUP(displaced)
 		self->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ASSERT_LE(0, self->efd[i]);
 	}
-	self->win = wsp_window(self->dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC,
-			       0);
-	ASSERT_LE(0, self->win);
-	self->win2 = wsp_window(self->dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC,
-				0);
-	ASSERT_LE(0, self->win2);
+	ASSERT_EQ(0, wsp_window_pair(self->dev, &self->win, &self->win2));
 	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &self->l, &self->c,
 				  &self->s));
 	/* Other descriptors of the one socket, in this process. */
