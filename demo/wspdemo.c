@@ -205,11 +205,33 @@ static void make_connection(int *sock, int *peer)
 	close(listener);
 }
 
+/* In B: read A's duplication record from @from_a and redeem it. */
+static int redeem_from_a(int from_a)
+{
+	struct wsp_redeem_args ra = { .flags = WSP_FD_CLOEXEC };
+
+	if (read(from_a, &ra.info, sizeof(ra.info)) != sizeof(ra.info))
+		die("B: read record");
+	return xioctl(dev, WSP_IOC_REDEEM, &ra, "REDEEM");
+}
+
+/* In B: event-select FD_WRITE through @sock to a new eventfd; that. */
+static int event_select_write(int sock)
+{
+	struct wsp_event_select_args es = { .mask = WSP_FD_WRITE };
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	if (efd < 0)
+		die("eventfd");
+	es.eventfd = efd;
+	es.descriptor = sock;
+	xioctl(sock, WSP_IOC_EVENT_SELECT, &es, "EVENT_SELECT");
+	return efd;
+}
+
 /* Process B: redeem, register event-select for FD_WRITE, watch. */
 static int process_b(int from_a, int to_a)
 {
-	struct wsp_redeem_args ra = { .flags = WSP_FD_CLOEXEC };
-	struct wsp_event_select_args es = { .mask = WSP_FD_WRITE };
 	struct wsp_enum_events_args en = { .eventfd = -1 };
 	struct sockaddr_in peer;
 	socklen_t len = sizeof(peer);
@@ -218,21 +240,14 @@ static int process_b(int from_a, int to_a)
 	int sock, efd;
 	char go;
 
-	if (read(from_a, &ra.info, sizeof(ra.info)) != sizeof(ra.info))
-		die("B: read record");
-	sock = xioctl(dev, WSP_IOC_REDEEM, &ra, "REDEEM");
+	sock = redeem_from_a(from_a);
 	say("B", "redeemed the record: descriptor %d, same socket as A's", sock);
 	check(getpeername(sock, (struct sockaddr *)&peer, &len), "getpeername");
 	say("B", "a real socket: getpeername(%d) says the peer is %s:%u", sock,
 	    inet_ntop(AF_INET, &peer.sin_addr, name, sizeof(name)),
 	    ntohs(peer.sin_port));
 
-	efd = eventfd(0, EFD_CLOEXEC);
-	if (efd < 0)
-		die("eventfd");
-	es.eventfd = efd;
-	es.descriptor = sock;
-	xioctl(sock, WSP_IOC_EVENT_SELECT, &es, "EVENT_SELECT");
+	efd = event_select_write(sock);
 	say("B", "WSPEventSelect(FD_WRITE) through descriptor %d: returned",
 	    sock);
 	if (write(to_a, "r", 1) != 1)
@@ -270,20 +285,11 @@ static int process_b(int from_a, int to_a)
  */
 static int process_b_displaces(int from_a, int to_a)
 {
-	struct wsp_redeem_args ra = { .flags = WSP_FD_CLOEXEC };
-	struct wsp_event_select_args es = { .mask = WSP_FD_WRITE };
 	int sock, efd;
 	char go;
 
-	if (read(from_a, &ra.info, sizeof(ra.info)) != sizeof(ra.info))
-		die("B: read record");
-	sock = xioctl(dev, WSP_IOC_REDEEM, &ra, "REDEEM");
-	efd = eventfd(0, EFD_CLOEXEC);
-	if (efd < 0)
-		die("eventfd");
-	es.eventfd = efd;
-	es.descriptor = sock;
-	xioctl(sock, WSP_IOC_EVENT_SELECT, &es, "EVENT_SELECT");
+	sock = redeem_from_a(from_a);
+	efd = event_select_write(sock);
 	say("B", "pid %d: WSPEventSelect(FD_WRITE) through descriptor %d",
 	    getpid(), sock);
 	if (write(to_a, &sock, sizeof(sock)) != sizeof(sock))
@@ -293,6 +299,32 @@ static int process_b_displaces(int from_a, int to_a)
 	close(efd);
 	close(sock);
 	return 0;
+}
+
+/*
+ * Fork process B, running @run with its ends of two pipes (from A, to A);
+ * A keeps the other ends, @to_b and @from_b. Returns B's pid.
+ */
+static pid_t fork_b(int (*run)(int from_a, int to_a), int *to_b, int *from_b)
+{
+	int a_to_b[2], b_to_a[2];
+	pid_t b;
+
+	if (pipe(a_to_b) || pipe(b_to_a))
+		die("pipe");
+	b = fork();
+	if (b < 0)
+		die("fork");
+	if (b == 0) {
+		close(a_to_b[1]);
+		close(b_to_a[0]);
+		exit(run(a_to_b[0], b_to_a[1]));
+	}
+	close(a_to_b[0]);
+	close(b_to_a[1]);
+	*to_b = a_to_b[1];
+	*from_b = b_to_a[0];
+	return b;
 }
 
 /*
@@ -307,7 +339,7 @@ static int remedy(void)
 	};
 	struct wsp_enum_events_args en = { 0 };
 	struct wsp_duplicate_args da = { 0 };
-	int a_to_b[2], b_to_a[2];
+	int to_b, from_b;
 	int sock, peer, efd, bfd, status, told;
 	unsigned long long id;
 	struct pollfd pfd;
@@ -329,23 +361,12 @@ static int remedy(void)
 	show_registration("A", sock);
 	show_wspstat(id);
 
-	if (pipe(a_to_b) || pipe(b_to_a))
-		die("pipe");
-	b = fork();
-	if (b < 0)
-		die("fork");
-	if (b == 0) {
-		close(a_to_b[1]);
-		close(b_to_a[0]);
-		exit(process_b_displaces(a_to_b[0], b_to_a[1]));
-	}
-	close(a_to_b[0]);
-	close(b_to_a[1]);
+	b = fork_b(process_b_displaces, &to_b, &from_b);
 	da.pid = b;
 	xioctl(sock, WSP_IOC_DUPLICATE, &da, "DUPLICATE");
-	if (write(a_to_b[1], &da.info, sizeof(da.info)) != sizeof(da.info))
+	if (write(to_b, &da.info, sizeof(da.info)) != sizeof(da.info))
 		die("write");
-	if (read(b_to_a[0], &bfd, sizeof(bfd)) != sizeof(bfd))
+	if (read(from_b, &bfd, sizeof(bfd)) != sizeof(bfd))
 		die("read");
 
 	/* B's call has returned: A's notice is there already. */
@@ -370,13 +391,13 @@ static int remedy(void)
 	show_registration("A", sock);
 	show_wspstat(id);
 
-	if (write(a_to_b[1], "x", 1) != 1)
+	if (write(to_b, "x", 1) != 1)
 		die("write");
 	if (waitpid(b, &status, 0) != b || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		die("B failed");
-	close(a_to_b[1]);
-	close(b_to_a[0]);
+	close(to_b);
+	close(from_b);
 	close(efd);
 	close(peer);
 	close(sock);
@@ -392,7 +413,7 @@ int main(int argc, char **argv)
 	struct wsp_async_select_args as = { .message = WM_SOCKET };
 	struct wsp_duplicate_args da = { 0 };
 	struct wsp_version v = { 0 };
-	int a_to_b[2], b_to_a[2];
+	int to_b, from_b;
 	int sock, peer, window, status, after, queued;
 	struct pollfd pfd;
 	pid_t b;
@@ -430,25 +451,14 @@ int main(int argc, char **argv)
 	    window);
 	show_registration("A", sock);
 
-	if (pipe(a_to_b) || pipe(b_to_a))
-		die("pipe");
-	b = fork();
-	if (b < 0)
-		die("fork");
-	if (b == 0) {
-		close(a_to_b[1]);
-		close(b_to_a[0]);
-		exit(process_b(a_to_b[0], b_to_a[1]));
-	}
-	close(a_to_b[0]);
-	close(b_to_a[1]);
+	b = fork_b(process_b, &to_b, &from_b);
 
 	da.pid = b;
 	xioctl(sock, WSP_IOC_DUPLICATE, &da, "DUPLICATE");
 	say("A", "WSPDuplicateSocket for pid %d; the record goes over a pipe", b);
-	if (write(a_to_b[1], &da.info, sizeof(da.info)) != sizeof(da.info))
+	if (write(to_b, &da.info, sizeof(da.info)) != sizeof(da.info))
 		die("write");
-	if (read(b_to_a[0], &c, 1) != 1)
+	if (read(from_b, &c, 1) != 1)
 		die("read");
 
 	show_registration("A", sock);
@@ -462,7 +472,7 @@ int main(int argc, char **argv)
 	if (poll(&pfd, 1, 5000) != 1 || ioctl(sock, FIONREAD, &queued) < 0)
 		die("poll");
 	say("A", "the socket has %d bytes waiting", queued);
-	if (write(a_to_b[1], "g", 1) != 1 || read(b_to_a[0], &c, 1) != 1)
+	if (write(to_b, "g", 1) != 1 || read(from_b, &c, 1) != 1)
 		die("pipe");
 	after = drain_window("A", window);
 	say("A", "%s", after ? "received events after B's call (wrong)" :
@@ -473,7 +483,7 @@ int main(int argc, char **argv)
 	say("A", "WSPAsyncSelect(FD_READ) again: A takes the socket back");
 	show_registration("A", sock);
 	drain_window("A", window);
-	if (write(a_to_b[1], "x", 1) != 1)
+	if (write(to_b, "x", 1) != 1)
 		die("pipe");
 
 	if (waitpid(b, &status, 0) != b || !WIFEXITED(status) ||

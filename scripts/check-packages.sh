@@ -38,13 +38,7 @@ fail_step() {
 	echo "check-packages: $1: FAILED ($2)" >&2
 }
 finish() {
-	echo
-	echo "Summary ($(($(date +%s) - start)) s):"
-	for line in "${summary[@]}"; do
-		echo "    $line"
-	done
-	echo "$passed passed, $failed failed"
-	[ $failed = 0 ] && [ $passed -gt 0 ]
+	wsp_summary
 	exit
 }
 

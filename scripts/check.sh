@@ -52,10 +52,4 @@ for s in $series; do
 	wsp_vm_suite "$kver" "$WSP_BUILD/$kver/module/wspshare.ko"
 done
 
-echo
-echo "Summary ($(($(date +%s) - start)) s):"
-for line in "${summary[@]}"; do
-	echo "    $line"
-done
-echo "$passed passed, $failed failed"
-[ $failed = 0 ] && [ $passed -gt 0 ]
+wsp_summary

@@ -61,3 +61,20 @@ wsp_vm_suite() {
 		summary+=("$kver $part: $p passed, $f failed, $sk skipped (VM ${secs} s; logs in ${out#"$WSP_TOP"/})")
 	done
 }
+
+# The end of a check: the caller's summary array, the seconds since its
+# $start and the line "N passed, N failed" of its passed and failed;
+# true when nothing failed and something passed.
+#
+# usage: wsp_summary
+wsp_summary() {
+	local line
+	echo
+	# shellcheck disable=SC2154 # the caller's start
+	echo "Summary ($(($(date +%s) - start)) s):"
+	for line in "${summary[@]}"; do
+		echo "    $line"
+	done
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+}

@@ -87,6 +87,20 @@ static long window_count(int win, int dropped)
 	EXPECT_EQ((__u64)(desc), (a)->displaced_descriptor);		\
 } while (0)
 
+/*
+ * A's registration, in a test: event-select FD_READ through s to efd[0],
+ * asking for the notice.
+ */
+#define EVENT_SELECT_S_NOTIFY()						\
+	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],	\
+					    WSP_FD_READ, NOTIFY))
+
+/* Enumerate s with efd[0] into @a: exactly the notice @who/@desc. */
+#define EXPECT_S_NOTICE(a, who, desc) do {				\
+	ASSERT_EQ(0, enum_notice(self->s, self->efd[0], (a)));		\
+	EXPECT_NOTICE((a), (who), (desc));				\
+} while (0)
+
 /* Expect the displaced message @m: @w/@msgno/@desc, from @who. */
 #define EXPECT_NOTICE_MSG(m, w, msgno, desc, who) do {			\
 	EXPECT_EQ((__u64)(w), (m)->hwnd);				\
@@ -95,6 +109,20 @@ static long window_count(int win, int dropped)
 	EXPECT_EQ((__u64)(desc), (m)->wparam);				\
 	EXPECT_EQ(0, (m)->error);					\
 	EXPECT_EQ((__s32)(who), (m)->pid);				\
+} while (0)
+
+/*
+ * A's registration, in a test: async-select FD_READ through s to win
+ * with MSG_A, asking for the notice.
+ */
+#define ASYNC_SELECT_S_NOTIFY()						\
+	ASSERT_EQ(0, wsp_async_select_flags(self->s, self->win, MSG_A,	\
+					    WSP_FD_READ, NOTIFY))
+
+/* Read win into @m: exactly one message, A's notice, from @who. */
+#define EXPECT_WIN_NOTICE(m, who) do {					\
+	ASSERT_EQ(1, wsp_read_messages(self->win, (m), 4));		\
+	EXPECT_NOTICE_MSG(&(m)[0], self->win, MSG_A, self->s, (who));	\
 } while (0)
 
 FIXTURE(displaced) {
@@ -123,12 +151,7 @@ FIXTURE_SETUP(displaced)
 		self->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ASSERT_LE(0, self->efd[i]);
 	}
-	self->win = wsp_window(self->dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC,
-			       0);
-	ASSERT_LE(0, self->win);
-	self->win2 = wsp_window(self->dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC,
-				0);
-	ASSERT_LE(0, self->win2);
+	ASSERT_EQ(0, wsp_window_pair(self->dev, &self->win, &self->win2));
 	ASSERT_EQ(0, wsp_tcp_pair(self->dev, AF_INET, &self->l, &self->c,
 				  &self->s));
 	/* Other descriptors of the one socket, in this process. */
@@ -211,14 +234,12 @@ TEST_F(displaced, event_notice_to_other_descriptor_same_process)
 {
 	struct wsp_enum_events_args a;
 
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	ASSERT_FALSE(wsp_eventfd_is_set(self->efd[0]));
 	ASSERT_EQ(0, wsp_event_select(self->d[0], self->efd[1], WSP_FD_WRITE));
 
 	EXPECT_TRUE(wsp_eventfd_is_set(self->efd[0]));
-	ASSERT_EQ(0, enum_notice(self->s, self->efd[0], &a));
-	EXPECT_NOTICE(&a, getpid(), self->d[0]);
+	EXPECT_S_NOTICE(&a, getpid(), self->d[0]);
 	EXPECT_FALSE(wsp_eventfd_is_set(self->efd[0]))
 		TH_LOG("the enumeration resets the eventfd it names");
 	/* Reported once. */
@@ -231,8 +252,7 @@ TEST_F(displaced, event_notice_writes_no_error_slot)
 	struct wsp_enum_events_args a;
 	int i;
 
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_event_select(self->d[0], self->efd[1], WSP_FD_WRITE));
 	ASSERT_EQ(0, enum_notice(self->s, self->efd[0], &a));
 	ASSERT_EQ(WSP_FD_DISPLACED, a.network_events);
@@ -250,8 +270,7 @@ TEST_F(displaced, event_notice_to_other_process_same_number)
 	struct wsp_enum_events_args a;
 	int answer;
 
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	self->child = fork();
 	ASSERT_LE(0, self->child);
 	if (self->child == 0) {
@@ -267,25 +286,27 @@ TEST_F(displaced, event_notice_to_other_process_same_number)
 	ASSERT_EQ(0, child_step(self->p2c[1], self->c2p[0], &answer));
 
 	EXPECT_TRUE(wsp_eventfd_is_set(self->efd[0]));
-	ASSERT_EQ(0, enum_notice(self->s, self->efd[0], &a));
-	EXPECT_NOTICE(&a, self->child, self->s);
+	EXPECT_S_NOTICE(&a, self->child, self->s);
 	ASSERT_EQ(1, write(self->p2c[1], "x", 1));
 	REAP_CHILD();
 }
 
-/* A child that redeemed a duplication registers: told. */
-TEST_F(displaced, event_notice_to_other_process_redeemed)
+/*
+ * Fork self->child: it redeems the duplication of s the parent sends it,
+ * registers through the new descriptor (@async: async-select FD_READ to
+ * a window of its own with MSG_B; else event-select FD_WRITE to an
+ * eventfd of its own), answers that descriptor's number, which lands in
+ * *@bfd, and waits for the parent's go.
+ */
+static void redeeming_child(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(displaced) *self, int async, int *bfd)
 {
 	struct wsp_protocol_info info;
-	struct wsp_enum_events_args a;
-	int bfd;
 
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
 	self->child = fork();
 	ASSERT_LE(0, self->child);
 	if (self->child == 0) {
-		int efd = eventfd(0, EFD_CLOEXEC), fd;
+		int efd = async ? -1 : eventfd(0, EFD_CLOEXEC), win, fd;
 
 		if (read(self->p2c[0], &info, sizeof(info)) != sizeof(info))
 			_exit(1);
@@ -293,18 +314,33 @@ TEST_F(displaced, event_notice_to_other_process_redeemed)
 		fd = wsp_redeem(self->dev, &info);
 		if (fd < 0)
 			_exit(2);
-		if (wsp_event_select(fd, efd, WSP_FD_WRITE))
+		if (async) {
+			win = wsp_window(self->dev, WSP_WINDOW_NONBLOCK, 0);
+			if (win < 0 ||
+			    wsp_async_select(fd, win, MSG_B, WSP_FD_READ))
+				_exit(3);
+		} else if (wsp_event_select(fd, efd, WSP_FD_WRITE)) {
 			_exit(3);
+		}
 		if (write(self->c2p[1], &fd, sizeof(fd)) != sizeof(fd))
 			_exit(4);
 		_exit(child_wait(self->p2c[0]) ? 5 : 0);
 	}
 	ASSERT_EQ(0, wsp_duplicate(self->s, self->child, &info));
 	ASSERT_EQ(sizeof(info), write(self->p2c[1], &info, sizeof(info)));
-	ASSERT_EQ(sizeof(bfd), read(self->c2p[0], &bfd, sizeof(bfd)));
+	ASSERT_EQ(sizeof(*bfd), read(self->c2p[0], bfd, sizeof(*bfd)));
+}
 
-	ASSERT_EQ(0, enum_notice(self->s, self->efd[0], &a));
-	EXPECT_NOTICE(&a, self->child, bfd);
+/* A child that redeemed a duplication registers: told. */
+TEST_F(displaced, event_notice_to_other_process_redeemed)
+{
+	struct wsp_enum_events_args a;
+	int bfd;
+
+	EVENT_SELECT_S_NOTIFY();
+	redeeming_child(_metadata, self, 0, &bfd);
+
+	EXPECT_S_NOTICE(&a, self->child, bfd);
 	ASSERT_EQ(1, write(self->p2c[1], "x", 1));
 	REAP_CHILD();
 }
@@ -326,8 +362,7 @@ TEST_F(displaced, event_no_notice_without_flag)
 /* Its own process through its own descriptor replaces it: no notice. */
 TEST_F(displaced, event_no_notice_to_own_replacement)
 {
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_event_select(self->s, self->efd[1], WSP_FD_READ));
 	EXPECT_FALSE(wsp_eventfd_is_set(self->efd[0]));
 	EXPECT_EQ(0, enum_bits(self->s, self->efd[0]));
@@ -338,12 +373,10 @@ TEST_F(displaced, event_notice_on_cancel)
 {
 	struct wsp_enum_events_args a;
 
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_event_select(self->d[0], -1, 0));
 	EXPECT_TRUE(wsp_eventfd_is_set(self->efd[0]));
-	ASSERT_EQ(0, enum_notice(self->s, self->efd[0], &a));
-	EXPECT_NOTICE(&a, getpid(), self->d[0]);
+	EXPECT_S_NOTICE(&a, getpid(), self->d[0]);
 }
 
 /* An async-select cancel through another descriptor is one too. */
@@ -351,11 +384,9 @@ TEST_F(displaced, event_notice_on_async_cancel)
 {
 	struct wsp_enum_events_args a;
 
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_async_select(self->d[0], -1, 0, 0));
-	ASSERT_EQ(0, enum_notice(self->s, self->efd[0], &a));
-	EXPECT_NOTICE(&a, getpid(), self->d[0]);
+	EXPECT_S_NOTICE(&a, getpid(), self->d[0]);
 }
 
 /*
@@ -366,12 +397,10 @@ TEST_F(displaced, event_notice_once_per_replacement)
 {
 	struct wsp_enum_events_args a;
 
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_event_select_flags(self->d[0], self->efd[1],
 					    WSP_FD_READ, NOTIFY));
-	ASSERT_EQ(0, enum_notice(self->s, self->efd[0], &a));
-	EXPECT_NOTICE(&a, getpid(), self->d[0]);
+	EXPECT_S_NOTICE(&a, getpid(), self->d[0]);
 
 	ASSERT_EQ(0, wsp_async_select(self->d[1], self->win2, MSG_B,
 				      WSP_FD_READ));
@@ -397,16 +426,14 @@ TEST_F(displaced, event_notice_not_seen_by_new_registrant)
 {
 	struct wsp_enum_events_args a;
 
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	/* B selects FD_WRITE, recorded since the accept: signalled at once. */
 	ASSERT_EQ(0, wsp_event_select(self->d[0], self->efd[1],
 				      WSP_FD_WRITE | WSP_FD_READ));
 	ASSERT_TRUE(wsp_eventfd_is_set(self->efd[1]));
 
 	/* A's notice: the notice alone, B's FD_WRITE stays recorded. */
-	ASSERT_EQ(0, enum_notice(self->s, self->efd[0], &a));
-	EXPECT_NOTICE(&a, getpid(), self->d[0]);
+	EXPECT_S_NOTICE(&a, getpid(), self->d[0]);
 	EXPECT_EQ(SENTINEL, a.errors[WSP_FD_WRITE_BIT]);
 
 	ASSERT_EQ(0, enum_notice(self->d[0], self->efd[1], &a));
@@ -423,8 +450,7 @@ TEST_F(displaced, event_notice_not_seen_by_new_registrant)
 /* A registration naming the displaced eventfd again drops its notice. */
 TEST_F(displaced, event_reregistering_eventfd_drops_notice)
 {
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_event_select(self->d[0], self->efd[1], WSP_FD_READ));
 	ASSERT_TRUE(wsp_eventfd_is_set(self->efd[0]));
 	ASSERT_EQ(0, wsp_event_select(self->s, self->efd[0], WSP_FD_READ));
@@ -438,8 +464,7 @@ TEST_F(displaced, event_reregistering_eventfd_drops_notice)
  */
 TEST_F(displaced, event_no_notice_when_eventfd_stays_registered)
 {
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_event_select(self->d[0], self->efd[0], WSP_FD_READ));
 	EXPECT_FALSE(wsp_eventfd_is_set(self->efd[0]));
 	EXPECT_EQ(0, enum_bits(self->s, self->efd[0]));
@@ -510,12 +535,10 @@ TEST_F(displaced, async_notice_to_other_descriptor_same_process)
 {
 	struct wsp_message m[4];
 
-	ASSERT_EQ(0, wsp_async_select_flags(self->s, self->win, MSG_A,
-					    WSP_FD_READ, NOTIFY));
+	ASYNC_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, window_count(self->win, 0));
 	ASSERT_EQ(0, wsp_event_select(self->d[0], self->efd[0], WSP_FD_READ));
-	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
-	EXPECT_NOTICE_MSG(&m[0], self->win, MSG_A, self->s, getpid());
+	EXPECT_WIN_NOTICE(m, getpid());
 
 	/* Then nothing more: the data is B's to hear. */
 	ASSERT_EQ(5, wsp_send(self->c, "hello", 5, 0));
@@ -525,35 +548,13 @@ TEST_F(displaced, async_notice_to_other_descriptor_same_process)
 
 TEST_F(displaced, async_notice_to_other_process_redeemed)
 {
-	struct wsp_protocol_info info;
 	struct wsp_message m[4];
 	int bfd;
 
-	ASSERT_EQ(0, wsp_async_select_flags(self->s, self->win, MSG_A,
-					    WSP_FD_READ, NOTIFY));
-	self->child = fork();
-	ASSERT_LE(0, self->child);
-	if (self->child == 0) {
-		int win, fd;
+	ASYNC_SELECT_S_NOTIFY();
+	redeeming_child(_metadata, self, 1, &bfd);
 
-		if (read(self->p2c[0], &info, sizeof(info)) != sizeof(info))
-			_exit(1);
-		fd = wsp_redeem(self->dev, &info);
-		if (fd < 0)
-			_exit(2);
-		win = wsp_window(self->dev, WSP_WINDOW_NONBLOCK, 0);
-		if (win < 0 || wsp_async_select(fd, win, MSG_B, WSP_FD_READ))
-			_exit(3);
-		if (write(self->c2p[1], &fd, sizeof(fd)) != sizeof(fd))
-			_exit(4);
-		_exit(child_wait(self->p2c[0]) ? 5 : 0);
-	}
-	ASSERT_EQ(0, wsp_duplicate(self->s, self->child, &info));
-	ASSERT_EQ(sizeof(info), write(self->p2c[1], &info, sizeof(info)));
-	ASSERT_EQ(sizeof(bfd), read(self->c2p[0], &bfd, sizeof(bfd)));
-
-	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
-	EXPECT_NOTICE_MSG(&m[0], self->win, MSG_A, self->s, self->child);
+	EXPECT_WIN_NOTICE(m, self->child);
 	ASSERT_EQ(1, write(self->p2c[1], "x", 1));
 	REAP_CHILD();
 }
@@ -572,8 +573,7 @@ TEST_F(displaced, async_no_notice_to_own_replacement)
 {
 	struct wsp_message m[4];
 
-	ASSERT_EQ(0, wsp_async_select_flags(self->s, self->win, MSG_A,
-					    WSP_FD_READ, NOTIFY));
+	ASYNC_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_async_select(self->s, self->win2, MSG_B,
 				      WSP_FD_READ));
 	EXPECT_EQ(0, wsp_read_messages(self->win, m, 4));
@@ -583,11 +583,9 @@ TEST_F(displaced, async_notice_on_cancel)
 {
 	struct wsp_message m[4];
 
-	ASSERT_EQ(0, wsp_async_select_flags(self->s, self->win, MSG_A,
-					    WSP_FD_READ, NOTIFY));
+	ASYNC_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_async_select(self->d[0], -1, 0, 0));
-	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
-	EXPECT_NOTICE_MSG(&m[0], self->win, MSG_A, self->s, getpid());
+	EXPECT_WIN_NOTICE(m, getpid());
 }
 
 /* A told by B (both in windows); C replaces B: only B is told. */
@@ -595,12 +593,10 @@ TEST_F(displaced, async_notice_once_per_replacement)
 {
 	struct wsp_message m[4];
 
-	ASSERT_EQ(0, wsp_async_select_flags(self->s, self->win, MSG_A,
-					    WSP_FD_READ, NOTIFY));
+	ASYNC_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_async_select_flags(self->d[0], self->win2, MSG_B,
 					    WSP_FD_READ, NOTIFY));
-	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
-	EXPECT_NOTICE_MSG(&m[0], self->win, MSG_A, self->s, getpid());
+	EXPECT_WIN_NOTICE(m, getpid());
 
 	ASSERT_EQ(0, wsp_event_select(self->d[1], self->efd[0], WSP_FD_READ));
 	EXPECT_EQ(0, wsp_read_messages(self->win, m, 4));
@@ -613,12 +609,10 @@ TEST_F(displaced, async_notice_in_shared_window_names_displaced)
 {
 	struct wsp_message m[4];
 
-	ASSERT_EQ(0, wsp_async_select_flags(self->s, self->win, MSG_A,
-					    WSP_FD_READ, NOTIFY));
+	ASYNC_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_async_select(self->d[0], self->win, MSG_B,
 				      WSP_FD_READ));
-	ASSERT_EQ(1, wsp_read_messages(self->win, m, 4));
-	EXPECT_NOTICE_MSG(&m[0], self->win, MSG_A, self->s, getpid());
+	EXPECT_WIN_NOTICE(m, getpid());
 }
 
 /* A full window drops the notice and counts it; it is never retried. */
@@ -652,8 +646,7 @@ TEST_F(displaced, unknown_flag_bit_einval)
 {
 	struct wsp_registration r;
 
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	EXPECT_EQ(-EINVAL, wsp_event_select_flags(self->d[0], self->efd[1],
 						  WSP_FD_READ, NOTIFY << 1));
 	EXPECT_EQ(-EINVAL, wsp_async_select_flags(self->d[0], self->win,
@@ -715,8 +708,7 @@ TEST_F(displaced, old_size_enum_gets_notice_bit_only)
 	size_t i;
 
 	ASSERT_EQ(56, sizeof(struct enum_v1));
-	ASSERT_EQ(0, wsp_event_select_flags(self->s, self->efd[0],
-					    WSP_FD_READ, NOTIFY));
+	EVENT_SELECT_S_NOTIFY();
 	ASSERT_EQ(0, wsp_event_select(self->d[0], self->efd[1], WSP_FD_WRITE));
 
 	memset(&u, 0xa5, sizeof(u));

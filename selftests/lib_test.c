@@ -1906,6 +1906,25 @@ static SOCKET second_descriptor(SOCKET s)
 }
 
 /*
+ * A connection (@l, @c, @s), a second descriptor @c2 of @c and two event
+ * objects: @ev event-selected on @c for FD_READ with @flags, @ev2 for the
+ * displacing registration through @c2.
+ */
+static void displaced_setup(struct __test_metadata *_metadata, SOCKET *l,
+			    SOCKET *c, SOCKET *s, SOCKET *c2, WSAEVENT *ev,
+			    WSAEVENT *ev2, DWORD flags)
+{
+	int e;
+
+	ASSERT_EQ(0, tcp_pair(AF_INET, l, c, s));
+	*c2 = second_descriptor(*c);
+	ASSERT_LE(0, *c2);
+	*ev = WSPCreateEvent(&e);
+	*ev2 = WSPCreateEvent(&e);
+	ASSERT_EQ(0, WSPEventSelectEx(*c, *ev, FD_READ, flags, &e));
+}
+
+/*
  * WSPEventSelectEx asked for the notice; a registration through another
  * descriptor signals the event object, and WSPEnumNetworkEventsEx says
  * who, once.
@@ -1919,13 +1938,8 @@ TEST(event_select_ex_displaced_names_displacer)
 	int e;
 
 	NEED_MODULE();
-	TCP_PAIR(AF_INET, l, c, s);
-	c2 = second_descriptor(c);
-	ASSERT_LE(0, c2);
-	ev = WSPCreateEvent(&e);
-	ev2 = WSPCreateEvent(&e);
-	ASSERT_EQ(0, WSPEventSelectEx(c, ev, FD_READ,
-				      WSP_SELECT_NOTIFY_DISPLACED, &e));
+	displaced_setup(_metadata, &l, &c, &s, &c2, &ev, &ev2,
+			WSP_SELECT_NOTIFY_DISPLACED);
 	ASSERT_EQ(0, WSPWaitForEvent(ev, 0, &e));
 	ASSERT_EQ(0, WSPEventSelect(c2, ev2, FD_READ, &e));
 	ASSERT_EQ(1, WSPWaitForEvent(ev, 0, &e));
@@ -1951,13 +1965,8 @@ TEST(enum_network_events_reports_displaced_bit)
 	int e;
 
 	NEED_MODULE();
-	TCP_PAIR(AF_INET, l, c, s);
-	c2 = second_descriptor(c);
-	ASSERT_LE(0, c2);
-	ev = WSPCreateEvent(&e);
-	ev2 = WSPCreateEvent(&e);
-	ASSERT_EQ(0, WSPEventSelectEx(c, ev, FD_READ,
-				      WSP_SELECT_NOTIFY_DISPLACED, &e));
+	displaced_setup(_metadata, &l, &c, &s, &c2, &ev, &ev2,
+			WSP_SELECT_NOTIFY_DISPLACED);
 	ASSERT_EQ(0, WSPEventSelect(c2, ev2, 0, &e));
 	memset(&ne, 0, sizeof(ne));
 	ASSERT_EQ(0, WSPEnumNetworkEvents(c, ev, &ne, &e));
@@ -2070,12 +2079,7 @@ TEST(event_select_displaced_silently_without_flag)
 	int e;
 
 	NEED_MODULE();
-	TCP_PAIR(AF_INET, l, c, s);
-	c2 = second_descriptor(c);
-	ASSERT_LE(0, c2);
-	ev = WSPCreateEvent(&e);
-	ev2 = WSPCreateEvent(&e);
-	ASSERT_EQ(0, WSPEventSelectEx(c, ev, FD_READ, 0, &e));
+	displaced_setup(_metadata, &l, &c, &s, &c2, &ev, &ev2, 0);
 	ASSERT_EQ(0, WSPEventSelect(c2, ev2, FD_READ, &e));
 	EXPECT_EQ(0, WSPWaitForEvent(ev, 0, &e));
 	memset(&ne, 0, sizeof(ne));

@@ -332,12 +332,7 @@ FIXTURE_SETUP(notify)
 	ASSERT_LE(0, self->efd);
 	self->efd2 = new_eventfd();
 	ASSERT_LE(0, self->efd2);
-	self->win = wsp_window(self->dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC,
-			       0);
-	ASSERT_LE(0, self->win);
-	self->win2 = wsp_window(self->dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC,
-				0);
-	ASSERT_LE(0, self->win2);
+	ASSERT_EQ(0, wsp_window_pair(self->dev, &self->win, &self->win2));
 }
 
 FIXTURE_TEARDOWN(notify)

@@ -411,6 +411,67 @@ static int run_sender(int c, int s, struct start_line *sl, uint32_t seed,
 	return 0;
 }
 
+/* A racer: A or B of the process races, with its target (window, eventfd). */
+typedef int (*racer_fn)(int dev, int from, struct start_line *sl, int target,
+			uint32_t seed, struct race_stats *st);
+
+/*
+ * Fork A (@run_a, to @wa), B (@run_b, to @eb) and the sender; give A and
+ * B each a duplicate of the fixture's server socket, start them at once
+ * and reap them: their pids in @a and @b (also in the shared stats, for
+ * the notice race), their exit codes in @ra, @rb and @rs.
+ */
+static void race_a_b_sender(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(race) *self, racer_fn run_a,
+			    racer_fn run_b, int wa, int eb, pid_t *a,
+			    pid_t *b, int *ra, int *rb, int *rs)
+{
+	struct start_line sl;
+	int to_a[2], to_b[2];
+	pid_t snd;
+
+	ASSERT_EQ(0, start_line_init(&sl));
+	ASSERT_EQ(0, pipe2(to_a, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(to_b, O_CLOEXEC));
+
+	*a = fork();
+	KID(0, *a);
+	if (*a == 0) {
+		close(to_a[1]);
+		_exit(run_a(self->dev, to_a[0], &sl, wa, self->seed, self->st));
+	}
+	*b = fork();
+	KID(1, *b);
+	if (*b == 0) {
+		close(to_b[1]);
+		_exit(run_b(self->dev, to_b[0], &sl, eb, self->seed * 3 + 1,
+			    self->st));
+	}
+	snd = fork();
+	KID(2, snd);
+	if (snd == 0)
+		_exit(run_sender(self->c, self->s, &sl, self->seed * 7 + 2,
+				 self->st, RUN_MS, -1, 1024));
+	self->st->a_pid = *a;
+	self->st->b_pid = *b;
+	close(to_a[0]);
+	close(to_b[0]);
+	EXPECT_EQ(0, send_duplicate(self->s, *a, to_a[1]));
+	EXPECT_EQ(0, send_duplicate(self->s, *b, to_b[1]));
+	close(to_a[1]);
+	close(to_b[1]);
+	EXPECT_EQ(0, start_line_ready(&sl, 3));
+	start_line_go(&sl);
+
+	*ra = REAP(0, RUN_MS + 2 * WAIT_MS);
+	*rb = REAP(1, RUN_MS + 2 * WAIT_MS);
+	*rs = REAP(2, RUN_MS + 2 * WAIT_MS);
+	start_line_close(&sl);
+	EXPECT_EQ(0, *ra) TH_LOG("process A failed: %d", *ra);
+	EXPECT_EQ(0, *rb) TH_LOG("process B failed: %d", *rb);
+	EXPECT_EQ(0, *rs) TH_LOG("the sender failed: %d", *rs);
+}
+
 /*
  * A (async-select to its window) and B (event-select to its eventfd)
  * replace the registration of one socket through their own descriptors
@@ -428,53 +489,15 @@ static void replace_across_processes(struct __test_metadata *_metadata,
 	struct wsp_socket_info info;
 	struct wsp_counters cnt;
 	struct wsp_message m[16];
-	struct start_line sl;
-	int to_a[2], to_b[2];
-	pid_t a, b, snd;
+	pid_t a, b;
 	int wa, eb, wf = -1, ef = -1, ra, rb, rs, round, i, n;
 
 	wa = wsp_window(self->dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC, 256);
 	ASSERT_LE(0, wa);
 	eb = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, eb);
-	ASSERT_EQ(0, start_line_init(&sl));
-	ASSERT_EQ(0, pipe2(to_a, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(to_b, O_CLOEXEC));
-
-	a = fork();
-	KID(0, a);
-	if (a == 0) {
-		close(to_a[1]);
-		_exit(run_a(self->dev, to_a[0], &sl, wa, self->seed, self->st));
-	}
-	b = fork();
-	KID(1, b);
-	if (b == 0) {
-		close(to_b[1]);
-		_exit(run_b(self->dev, to_b[0], &sl, eb, self->seed * 3 + 1,
-			    self->st));
-	}
-	snd = fork();
-	KID(2, snd);
-	if (snd == 0)
-		_exit(run_sender(self->c, self->s, &sl, self->seed * 7 + 2,
-				 self->st, RUN_MS, -1, 1024));
-	close(to_a[0]);
-	close(to_b[0]);
-	EXPECT_EQ(0, send_duplicate(self->s, a, to_a[1]));
-	EXPECT_EQ(0, send_duplicate(self->s, b, to_b[1]));
-	close(to_a[1]);
-	close(to_b[1]);
-	EXPECT_EQ(0, start_line_ready(&sl, 3));
-	start_line_go(&sl);
-
-	ra = REAP(0, RUN_MS + 2 * WAIT_MS);
-	rb = REAP(1, RUN_MS + 2 * WAIT_MS);
-	rs = REAP(2, RUN_MS + 2 * WAIT_MS);
-	start_line_close(&sl);
-	EXPECT_EQ(0, ra) TH_LOG("process A failed: %d", ra);
-	EXPECT_EQ(0, rb) TH_LOG("process B failed: %d", rb);
-	EXPECT_EQ(0, rs) TH_LOG("the sender failed: %d", rs);
+	race_a_b_sender(_metadata, self, run_a, run_b, wa, eb, &a, &b, &ra, &rb,
+			&rs);
 	ASSERT_TRUE(ra == 0 && rb == 0 && rs == 0);
 	TH_LOG("A %ld iterations, %ld messages read; B %ld iterations, %ld signals; %ld sends, %ld bytes",
 	       self->st->a_iters, self->st->a_messages, self->st->b_iters,
@@ -1161,56 +1184,15 @@ static int run_notice_b(int dev, int from, struct start_line *sl, int eb,
  */
 TEST_F(race, noticed_registrations_replaced_across_processes)
 {
-	struct start_line sl;
-	int to_a[2], to_b[2];
 	int wa, eb, ra, rb, rs;
-	pid_t a, b, snd;
+	pid_t a, b;
 
 	wa = wsp_window(self->dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC, 256);
 	ASSERT_LE(0, wa);
 	eb = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, eb);
-	ASSERT_EQ(0, start_line_init(&sl));
-	ASSERT_EQ(0, pipe2(to_a, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(to_b, O_CLOEXEC));
-
-	a = fork();
-	KID(0, a);
-	if (a == 0) {
-		close(to_a[1]);
-		_exit(run_notice_a(self->dev, to_a[0], &sl, wa, self->seed,
-				   self->st));
-	}
-	b = fork();
-	KID(1, b);
-	if (b == 0) {
-		close(to_b[1]);
-		_exit(run_notice_b(self->dev, to_b[0], &sl, eb,
-				   self->seed * 3 + 1, self->st));
-	}
-	snd = fork();
-	KID(2, snd);
-	if (snd == 0)
-		_exit(run_sender(self->c, self->s, &sl, self->seed * 7 + 2,
-				 self->st, RUN_MS, -1, 1024));
-	self->st->a_pid = a;
-	self->st->b_pid = b;
-	close(to_a[0]);
-	close(to_b[0]);
-	EXPECT_EQ(0, send_duplicate(self->s, a, to_a[1]));
-	EXPECT_EQ(0, send_duplicate(self->s, b, to_b[1]));
-	close(to_a[1]);
-	close(to_b[1]);
-	EXPECT_EQ(0, start_line_ready(&sl, 3));
-	start_line_go(&sl);
-
-	ra = REAP(0, RUN_MS + 2 * WAIT_MS);
-	rb = REAP(1, RUN_MS + 2 * WAIT_MS);
-	rs = REAP(2, RUN_MS + 2 * WAIT_MS);
-	start_line_close(&sl);
-	EXPECT_EQ(0, ra) TH_LOG("process A failed: %d", ra);
-	EXPECT_EQ(0, rb) TH_LOG("process B failed: %d", rb);
-	EXPECT_EQ(0, rs) TH_LOG("the sender failed: %d", rs);
+	race_a_b_sender(_metadata, self, run_notice_a, run_notice_b, wa, eb, &a,
+			&b, &ra, &rb, &rs);
 	TH_LOG("A %ld iterations, %ld notices; B %ld iterations, %ld notices; %ld sends",
 	       self->st->a_iters, self->st->a_notices, self->st->b_iters,
 	       self->st->b_notices, self->st->sends);

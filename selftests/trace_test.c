@@ -327,6 +327,23 @@ TEST_F(trace, registration_replaced_names_previous_registrant)
 	close(fd);
 }
 
+/*
+ * A new socket @fd (its id in @id), event-selected for FD_READ by this
+ * process, then event-selected again with @efd and @mask while
+ * wsp_registration is traced: the line of that second call in @line.
+ */
+static void reregister_traced(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(trace) *self, int *fd,
+			      unsigned long long *id, int efd,
+			      unsigned int mask, char *line, size_t size)
+{
+	NEW_SOCKET(*fd, *id);
+	ASSERT_EQ(0, wsp_event_select(*fd, self->efd, WSP_FD_READ));
+	ASSERT_EQ(0, trace_on("wsp_registration"));
+	ASSERT_EQ(0, wsp_event_select(*fd, efd, mask));
+	ASSERT_TRUE(await_line("wsp_registration", *id, 0, line, size));
+}
+
 /* A registrant switching its own mask is its own previous registrant. */
 TEST_F(trace, registration_switched_by_registrant_names_it_previous)
 {
@@ -334,13 +351,8 @@ TEST_F(trace, registration_switched_by_registrant_names_it_previous)
 	char line[512];
 	int fd;
 
-	NEW_SOCKET(fd, id);
-	ASSERT_EQ(0, wsp_event_select(fd, self->efd, WSP_FD_READ));
-	ASSERT_EQ(0, trace_on("wsp_registration"));
-	ASSERT_EQ(0, wsp_event_select(fd, self->efd,
-				      WSP_FD_READ | WSP_FD_WRITE));
-	ASSERT_TRUE(await_line("wsp_registration", id, 0, line,
-			       sizeof(line)));
+	reregister_traced(_metadata, self, &fd, &id, self->efd,
+			  WSP_FD_READ | WSP_FD_WRITE, line, sizeof(line));
 	EXPECT_EQ(getpid(), field(line, "pid", -1)) TH_LOG("%s", line);
 	EXPECT_EQ(WSP_FD_READ | WSP_FD_WRITE, field(line, "mask", -1));
 	EXPECT_EQ(getpid(), field(line, "prev_pid", -1)) TH_LOG("%s", line);
@@ -355,12 +367,8 @@ TEST_F(trace, registration_cancelled_names_canceller)
 	char line[512];
 	int fd;
 
-	NEW_SOCKET(fd, id);
-	ASSERT_EQ(0, wsp_event_select(fd, self->efd, WSP_FD_READ));
-	ASSERT_EQ(0, trace_on("wsp_registration"));
-	ASSERT_EQ(0, wsp_event_select(fd, -1, 0));
-	ASSERT_TRUE(await_line("wsp_registration", id, 0, line,
-			       sizeof(line)));
+	reregister_traced(_metadata, self, &fd, &id, -1, 0, line,
+			  sizeof(line));
 	EXPECT_EQ(getpid(), field(line, "pid", -1)) TH_LOG("%s", line);
 	EXPECT_TRUE(field_is(line, "mode", "none")) TH_LOG("%s", line);
 	EXPECT_EQ(0, field(line, "mask", -1));

@@ -21,6 +21,21 @@ static inline int wsp_window(int dev, unsigned int flags, unsigned int limit)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * Two windows of @dev, non-blocking and close-on-exec, of the default limit,
+ * in *@win and *@win2 (-errno in the one not made, and *@win2 -1 when
+ * the first failed): 0, or the first failure's -errno.
+ */
+static inline int wsp_window_pair(int dev, int *win, int *win2)
+{
+	*win2 = -1;
+	*win = wsp_window(dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC, 0);
+	if (*win < 0)
+		return *win;
+	*win2 = wsp_window(dev, WSP_WINDOW_NONBLOCK | WSP_FD_CLOEXEC, 0);
+	return *win2 < 0 ? *win2 : 0;
+}
+
 /* Event-select through @fd (its number as the descriptor), with @flags. */
 static inline int wsp_event_select_flags(int fd, int efd, unsigned int mask,
 					 unsigned int flags)

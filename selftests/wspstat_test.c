@@ -507,46 +507,96 @@ TEST_F(wspstat, watch_prints_registration_change)
 	close(p[0]);
 }
 
+/*
+ * A child that reports to the parent, then lives until the parent lets
+ * it go: its pid and the parent's ends of the pipes.
+ */
+struct reporter {
+	pid_t pid;
+	int res;	/* the report comes from here */
+	int go;		/* closing it lets the child end */
+};
+
+/*
+ * Fork a reporter: in the child, @body fills @report (@size bytes) and
+ * returns the exit code for after the go, or -1 (exit 1 at once); the
+ * report goes to the parent, which reads it into its own @report.
+ */
+static void reporter_start(struct __test_metadata *_metadata,
+			   struct reporter *rp, int (*body)(void *report),
+			   void *report, size_t size)
+{
+	int res[2], go[2];
+
+	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	rp->pid = fork();
+	ASSERT_LE(0, rp->pid);
+	if (rp->pid == 0) {
+		int ret;
+		char ch;
+
+		close(res[0]);
+		close(go[1]);
+		ret = body(report);
+		if (ret < 0)
+			_exit(1);
+		if (write(res[1], report, size) != (ssize_t)size)
+			_exit(1);
+		if (read(go[0], &ch, 1) < 0)
+			_exit(1);
+		_exit(ret);
+	}
+	close(res[1]);
+	close(go[0]);
+	rp->res = res[0];
+	rp->go = go[1];
+	ASSERT_EQ(size, read(rp->res, report, size));
+}
+
+/* Let the reporter go: EXPECT it exited with 0. */
+static void reporter_end(struct __test_metadata *_metadata,
+			 struct reporter *rp)
+{
+	close(rp->go);
+	EXPECT_EQ(0, wsp_reap(rp->pid, WAIT_MS));
+	close(rp->res);
+}
+
+/* What the user's child reports: its socket's id and descriptor. */
+struct theirs {
+	unsigned long long id;
+	int fd;
+};
+
+/* As NOBODY: a socket, reported in the struct theirs at @report. */
+static int nobody_socket(void *report)
+{
+	struct theirs *t = report;
+	int dev;
+
+	if (become_nobody())
+		return -1;
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	t->fd = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	t->id = t->fd < 0 ? 0 : wsp_socket_id(t->fd);
+	return 0;
+}
+
 /* An ordinary user's wspstat: their own sockets, not root's. */
 TEST_F(wspstat, user_sees_own_sockets_not_roots)
 {
 	const char *const none[] = { NULL };
-	struct {
-		unsigned long long id;
-		int fd;
-	} theirs = { 0, -1 };
-	int res[2], go[2];
+	struct theirs theirs = { 0, -1 };
+	struct reporter rp;
 	struct row r;
-	pid_t pid;
-	char ch;
 
-	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int dev;
-
-		close(res[0]);
-		close(go[1]);
-		if (become_nobody())
-			_exit(1);
-		dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-		theirs.fd = wsp_socket(dev, AF_INET, SOCK_STREAM, 0,
-				       WSP_FD_CLOEXEC);
-		theirs.id = theirs.fd < 0 ? 0 : wsp_socket_id(theirs.fd);
-		if (write(res[1], &theirs, sizeof(theirs)) != sizeof(theirs))
-			_exit(1);
-		_exit(read(go[0], &ch, 1) < 0);
-	}
-	close(res[1]);
-	close(go[0]);
-	ASSERT_EQ(sizeof(theirs), read(res[0], &theirs, sizeof(theirs)));
+	reporter_start(_metadata, &rp, nobody_socket, &theirs, sizeof(theirs));
 	ASSERT_NE(0, theirs.id);
 
 	ASSERT_EQ(0, run_wspstat(none, NOBODY, self->out, OUT_SIZE));
 	EXPECT_TRUE(find_row(self->out, theirs.id, &r)) TH_LOG("%s", self->out);
-	EXPECT_TRUE(has_item(r.holders, holder(pid, theirs.fd)))
+	EXPECT_TRUE(has_item(r.holders, holder(rp.pid, theirs.fd)))
 		TH_LOG("%s", r.holders);
 	EXPECT_FALSE(find_row(self->out, self->cid, &r)) TH_LOG("%s", self->out);
 	EXPECT_FALSE(find_row(self->out, self->sid, &r)) TH_LOG("%s", self->out);
@@ -554,9 +604,29 @@ TEST_F(wspstat, user_sees_own_sockets_not_roots)
 	ASSERT_EQ(0, run_wspstat(none, 0, self->out, OUT_SIZE));
 	EXPECT_TRUE(find_row(self->out, theirs.id, &r)) TH_LOG("%s", self->out);
 
-	close(go[1]);
-	EXPECT_EQ(0, wsp_reap(pid, WAIT_MS));
-	close(res[0]);
+	reporter_end(_metadata, &rp);
+}
+
+/*
+ * As NOBODY (in a child): a datagram socket, and the listing from the
+ * start into @recs (at most @max) must be that socket alone: 0, or the
+ * step that failed (10 to 13), for the child's exit code.
+ */
+static int nobody_lists_own_socket(struct wsp_socket_record *recs, int max)
+{
+	int dev, fd;
+
+	if (become_nobody())
+		return 10;
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	fd = wsp_socket(dev, AF_INET, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
+	if (fd < 0)
+		return 11;
+	if (list_sockets(dev, 0, recs, max) != 1)
+		return 12;
+	if (recs[0].socket_id != wsp_socket_id(fd))
+		return 13;
+	return 0;
 }
 
 /* The ioctl itself, as an ordinary user: only the user's own sockets. */
@@ -568,23 +638,11 @@ TEST_F(wspstat, ioctl_as_user_returns_only_own_sockets)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct wsp_socket_record recs[64];
-		unsigned long long mine;
-		int dev, fd, n;
+		int ret = nobody_lists_own_socket(recs, 64);
 
-		if (become_nobody())
-			_exit(10);
-		dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-		fd = wsp_socket(dev, AF_INET, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
-		if (fd < 0)
-			_exit(11);
-		mine = wsp_socket_id(fd);
-		n = list_sockets(dev, 0, recs, 64);
-		if (n != 1)
-			_exit(12);
-		if (recs[0].socket_id != mine ||
-		    recs[0].owner_uid != NOBODY)
-			_exit(13);
-		_exit(0);
+		if (!ret && recs[0].owner_uid != NOBODY)
+			ret = 13;
+		_exit(ret);
 	}
 	EXPECT_EQ(0, wsp_reap(pid, WAIT_MS));
 }
@@ -678,19 +736,8 @@ TEST_F(wspstat, ioctl_as_user_finds_own_past_many_others)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct wsp_socket_record recs[4];
-		int dev, fd;
 
-		if (become_nobody())
-			_exit(10);
-		dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-		fd = wsp_socket(dev, AF_INET, SOCK_DGRAM, 0, WSP_FD_CLOEXEC);
-		if (fd < 0)
-			_exit(11);
-		if (list_sockets(dev, 0, recs, 4) != 1)
-			_exit(12);
-		if (recs[0].socket_id != wsp_socket_id(fd))
-			_exit(13);
-		_exit(0);
+		_exit(nobody_lists_own_socket(recs, 4));
 	}
 	EXPECT_EQ(0, wsp_reap(pid, WAIT_MS));
 	for (i = 0; i < others; i++)
@@ -698,50 +745,41 @@ TEST_F(wspstat, ioctl_as_user_finds_own_past_many_others)
 	free(fds);
 }
 
+/*
+ * In a new network namespace: a socket, its id reported at @report (an
+ * unsigned long long); 2 if the listing there has any other socket.
+ */
+static int netns_socket(void *report)
+{
+	struct wsp_socket_record recs[64];
+	unsigned long long *theirs = report;
+	int dev, fd, n;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	fd = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
+	*theirs = fd < 0 ? 0 : wsp_socket_id(fd);
+	n = list_sockets(dev, 0, recs, 64);
+	/* Root there too, yet only its own namespace's. */
+	return n != 1 || recs[0].socket_id != *theirs ? 2 : 0;
+}
 
 /* Sockets of another network namespace are never listed. */
 TEST_F(wspstat, ioctl_other_netns_invisible)
 {
 	struct wsp_socket_record recs[64];
 	unsigned long long theirs = 0;
-	int res[2], go[2], n;
-	pid_t pid;
-	char ch;
+	struct reporter rp;
+	int n;
 
-	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int dev, fd, sees_ours;
-
-		close(res[0]);
-		close(go[1]);
-		if (unshare(CLONE_NEWNET))
-			_exit(1);
-		dev = open(WSP_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-		fd = wsp_socket(dev, AF_INET, SOCK_STREAM, 0, WSP_FD_CLOEXEC);
-		theirs = fd < 0 ? 0 : wsp_socket_id(fd);
-		n = list_sockets(dev, 0, recs, 64);
-		/* Root there too, yet only its own namespace's. */
-		sees_ours = n != 1 || recs[0].socket_id != theirs;
-		if (write(res[1], &theirs, sizeof(theirs)) != sizeof(theirs))
-			_exit(1);
-		if (read(go[0], &ch, 1) < 0)
-			_exit(1);
-		_exit(sees_ours ? 2 : 0);
-	}
-	close(res[1]);
-	close(go[0]);
-	ASSERT_EQ(sizeof(theirs), read(res[0], &theirs, sizeof(theirs)));
+	reporter_start(_metadata, &rp, netns_socket, &theirs, sizeof(theirs));
 	ASSERT_NE(0, theirs);
 	n = list_sockets(self->dev, 0, recs, 64);
 	ASSERT_LE(3, n);
 	EXPECT_TRUE(listed(recs, n, self->cid));
 	EXPECT_FALSE(listed(recs, n, theirs));
-	close(go[1]);
-	EXPECT_EQ(0, wsp_reap(pid, WAIT_MS));
-	close(res[0]);
+	reporter_end(_metadata, &rp);
 }
 
 TEST_F(wspstat, ioctl_count_zero_returns_none)
